@@ -1,0 +1,446 @@
+/*
+ * csv.c: CSV and TSV conversion; see csv.h for the convention.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "num.h"
+#include "banned.h"
+
+struct field {
+	uint32_t col;			/* column of the frame */
+	uint32_t elem;			/* element within the row */
+};
+
+struct csv_reader {
+	FILE *fp;
+	char name[256];
+	int sep;
+	struct pal_col cols[PAL_MAX_COLS];
+	uint32_t ncols;
+	char **labels;			/* header fields, for messages */
+	struct field *fields;		/* where each CSV field goes */
+	uint32_t nfields;
+	int auto_id;			/* cols[0] is an id we number */
+	uint64_t next_id;
+	char *line;
+	size_t linecap;
+	char **parts;
+	uint64_t lineno;
+};
+
+static void csv_error(struct pal_error *e, uint64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void csv_error(struct pal_error *e, uint64_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = PAL_ERR_CORRUPT;
+	e->offset = line;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Read the next line that is neither empty nor a comment; NULL at EOF. */
+static char *next_line(struct csv_reader *cr)
+{
+	ssize_t n;
+
+	while ((n = getline(&cr->line, &cr->linecap, cr->fp)) >= 0) {
+		char *s = cr->line;
+
+		cr->lineno++;
+		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+			s[--n] = '\0';
+		while (*s == ' ' || (*s == '\t' && cr->sep != '\t'))
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		return cr->line;
+	}
+	return NULL;
+}
+
+/*
+ * Split s at sep into at most max parts, trimming blanks and quotes.
+ * Returns the number of parts, or max + 1 if there are more.
+ */
+static uint32_t split(char *s, int sep, char **parts, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (;;) {
+		char *end = strchr(s, sep), *e;
+
+		if (end)
+			*end = '\0';
+		if (n == max)
+			return max + 1;
+		while (*s == ' ' || (*s == '\t' && sep != '\t'))
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || (e[-1] == '\t' && sep != '\t')))
+			*--e = '\0';
+		if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+			e[-1] = '\0';
+			s++;
+		}
+		parts[n++] = s;
+		if (!end)
+			return n;
+		s = end + 1;
+	}
+}
+
+/* Split "x.12" into base "x" and index 12; index -1 if there is no suffix. */
+static long split_label(const char *label, char *base, size_t cap)
+{
+	const char *dot = strrchr(label, '.');
+	const char *errstr;
+	long idx = -1;
+	size_t n = strlen(label);
+
+	if (dot && dot[1]) {
+		idx = (long)parse_u64(dot + 1, 0, PAL_MAX_WIDTH - 1, &errstr);
+		if (errstr || (dot[1] == '0' && dot[2]))
+			idx = -2;
+		else
+			n = (size_t)(dot - label);
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(base, label, n);
+	base[n] = '\0';
+	return idx;
+}
+
+static int default_dtype(const char *name, const struct csv_type *types,
+			 size_t ntypes)
+{
+	for (size_t i = 0; i < ntypes; i++)
+		if (!strcmp(types[i].name, name))
+			return types[i].dtype;
+	if (!strcmp(name, "id"))
+		return PAL_U64;
+	if (!strcmp(name, "status"))
+		return PAL_I32;
+	return PAL_F64;
+}
+
+struct csv_reader *csv_reader_open(FILE *fp, const char *name, int sep,
+				   const struct csv_type *types, size_t ntypes,
+				   struct pal_error *err)
+{
+	struct csv_reader *cr = calloc(1, sizeof(*cr));
+	char base[PAL_NAME_MAX + 2];
+	uint32_t max = PAL_MAX_COLS * 64;
+	int indexed = 0;		/* last column came as "name.0" */
+	char *h;
+
+	if (!cr)
+		goto nomem;
+	cr->fp = fp;
+	cr->sep = sep;
+	snprintf(cr->name, sizeof(cr->name), "%s",
+		 !name || !strcmp(name, "-") ? "stdin" : name);
+	cr->parts = calloc(max + 1, sizeof(*cr->parts));
+	if (!cr->parts)
+		goto nomem;
+	h = next_line(cr);
+	if (!h) {
+		csv_error(err, 0, "no header line (%s)", cr->name);
+		goto fail;
+	}
+	cr->nfields = split(h, sep, cr->parts, max);
+	if (cr->nfields > max) {
+		csv_error(err, cr->lineno, "more than %" PRIu32 " fields in "
+			  "the header (%s: line %" PRIu64 ")", max, cr->name,
+			  cr->lineno);
+		goto fail;
+	}
+	cr->labels = calloc(cr->nfields, sizeof(*cr->labels));
+	cr->fields = calloc(cr->nfields, sizeof(*cr->fields));
+	if (!cr->labels || !cr->fields)
+		goto nomem;
+	for (uint32_t i = 0; i < cr->nfields; i++) {
+		const char *label = cr->parts[i];
+		long idx = split_label(label, base, sizeof(base));
+		struct pal_col *c = cr->ncols ? &cr->cols[cr->ncols - 1] : NULL;
+
+		cr->labels[i] = strdup(label);
+		if (!cr->labels[i])
+			goto nomem;
+		if (!pal_name_valid(base) || idx == -2) {
+			csv_error(err, cr->lineno, "invalid column name '%s' "
+				  "(%s: line %" PRIu64 ", field %" PRIu32 ")",
+				  label, cr->name, cr->lineno, i + 1);
+			goto fail;
+		}
+		if (c && idx > 0 && indexed && !strcmp(c->name, base) &&
+		    (long)c->width == idx) {
+			c->width++;
+		} else if (idx > 0) {
+			csv_error(err, cr->lineno, "column '%s' does not follow "
+				  "'%s.%ld' (%s: line %" PRIu64 ")", label, base,
+				  idx - 1, cr->name, cr->lineno);
+			goto fail;
+		} else {
+			for (uint32_t j = 0; j < cr->ncols; j++)
+				if (!strcmp(cr->cols[j].name, base)) {
+					csv_error(err, cr->lineno, "duplicate "
+						  "column '%s' (%s: line %"
+						  PRIu64 ")", base, cr->name,
+						  cr->lineno);
+					goto fail;
+				}
+			if (cr->ncols == PAL_MAX_COLS) {
+				csv_error(err, cr->lineno, "more than %u "
+					  "columns (%s)", PAL_MAX_COLS,
+					  cr->name);
+				goto fail;
+			}
+			c = &cr->cols[cr->ncols++];
+			indexed = idx == 0;
+			memcpy(c->name, base, strlen(base) + 1);
+			c->width = 1;
+			c->dtype = default_dtype(base, types, ntypes);
+		}
+		cr->fields[i].col = cr->ncols - 1;
+		cr->fields[i].elem = c->width - 1;
+	}
+	for (size_t t = 0; t < ntypes; t++) {
+		int found = 0;
+
+		for (uint32_t j = 0; j < cr->ncols; j++)
+			found |= !strcmp(cr->cols[j].name, types[t].name);
+		if (!found) {
+			csv_error(err, cr->lineno, "no column '%s' to give a "
+				  "type (%s: header)", types[t].name, cr->name);
+			goto fail;
+		}
+	}
+	for (uint32_t j = 0; j < cr->ncols; j++)
+		if (!strcmp(cr->cols[j].name, "id") && cr->cols[j].width != 1) {
+			csv_error(err, cr->lineno, "column 'id' has width %"
+				  PRIu32 ", not 1 (%s: header)",
+				  cr->cols[j].width, cr->name);
+			goto fail;
+		}
+	if (pal_col_index(&(struct pal_frame){ .ncols = cr->ncols,
+					       .cols = cr->cols }, "id") < 0) {
+		if (cr->ncols == PAL_MAX_COLS) {
+			csv_error(err, 0, "no room for an 'id' column (%s)",
+				  cr->name);
+			goto fail;
+		}
+		memmove(cr->cols + 1, cr->cols, cr->ncols * sizeof(*cr->cols));
+		memset(&cr->cols[0], 0, sizeof(cr->cols[0]));
+		memcpy(cr->cols[0].name, "id", 3);
+		cr->cols[0].dtype = PAL_U64;
+		cr->cols[0].width = 1;
+		cr->ncols++;
+		cr->auto_id = 1;
+		for (uint32_t i = 0; i < cr->nfields; i++)
+			cr->fields[i].col++;
+	}
+	return cr;
+nomem:
+	csv_error(err, 0, "out of memory reading a CSV header");
+fail:
+	csv_reader_free(cr);
+	return NULL;
+}
+
+const struct pal_col *csv_schema(const struct csv_reader *cr, uint32_t *ncols)
+{
+	*ncols = cr->ncols;
+	return cr->cols;
+}
+
+void csv_reader_free(struct csv_reader *cr)
+{
+	if (!cr)
+		return;
+	if (cr->labels)
+		for (uint32_t i = 0; i < cr->nfields; i++)
+			free(cr->labels[i]);
+	free(cr->labels);
+	free(cr->fields);
+	free(cr->parts);
+	free(cr->line);
+	free(cr);
+}
+
+/* Parse text s as an element of dtype into dst; NULL or the reason. */
+static const char *parse_elem(const char *s, int dtype, void *dst)
+{
+	const char *errstr = NULL;
+
+	switch (dtype) {
+	case PAL_U8:
+		*(uint8_t *)dst = (uint8_t)parse_u64(s, 0, UINT8_MAX, &errstr);
+		break;
+	case PAL_I32:
+		*(int32_t *)dst = (int32_t)parse_i64(s, INT32_MIN, INT32_MAX,
+						     &errstr);
+		break;
+	case PAL_I64:
+		*(int64_t *)dst = parse_i64(s, INT64_MIN, INT64_MAX, &errstr);
+		break;
+	case PAL_U64:
+		*(uint64_t *)dst = parse_u64(s, 0, UINT64_MAX, &errstr);
+		break;
+	case PAL_F32:
+		*(float *)dst = (float)parse_double(s, &errstr);
+		break;
+	case PAL_F64:
+		*(double *)dst = parse_double(s, &errstr);
+		break;
+	}
+	return errstr;
+}
+
+int64_t csv_read(struct csv_reader *cr, struct pal_batch *b,
+		 struct pal_error *err)
+{
+	int64_t n = 0;
+
+	while (b->f.nrows < b->cap) {
+		uint64_t row = b->f.nrows;
+		char *line = next_line(cr);
+		uint32_t k;
+
+		if (!line) {
+			if (ferror(cr->fp)) {
+				csv_error(err, cr->lineno, "read error (%s: "
+					  "after line %" PRIu64 ")", cr->name,
+					  cr->lineno);
+				err->kind = PAL_ERR_IO;
+				return -1;
+			}
+			break;
+		}
+		k = split(line, cr->sep, cr->parts, cr->nfields);
+		if (k != cr->nfields) {
+			csv_error(err, cr->lineno, "%s fields, the header has %"
+				  PRIu32 " (%s: line %" PRIu64 ")",
+				  k > cr->nfields ? "more" : "fewer",
+				  cr->nfields, cr->name, cr->lineno);
+			return -1;
+		}
+		for (uint32_t i = 0; i < k; i++) {
+			const struct field *fd = &cr->fields[i];
+			struct pal_col *c = &b->f.cols[fd->col];
+			size_t es = pal_dtype_size(c->dtype);
+			char *dst = (char *)c->data +
+				    (row * c->width + fd->elem) * es;
+			const char *why = parse_elem(cr->parts[i], c->dtype, dst);
+
+			if (why) {
+				csv_error(err, cr->lineno, "bad %s value '%.40s' "
+					  "in column '%s': %s (%s: line %"
+					  PRIu64 ")", pal_dtype_name(c->dtype),
+					  cr->parts[i], cr->labels[i], why,
+					  cr->name, cr->lineno);
+				return -1;
+			}
+		}
+		if (cr->auto_id)
+			((uint64_t *)b->f.cols[0].data)[row] = cr->next_id++;
+		b->f.nrows++;
+		n++;
+	}
+	return n;
+}
+
+int csv_write_header(FILE *fp, const struct pal_frame *f, int sep)
+{
+	for (uint32_t i = 0; i < f->ncols; i++) {
+		const struct pal_col *c = &f->cols[i];
+
+		if (c->width == 1) {
+			fprintf(fp, "%s%s", i ? (sep == '\t' ? "\t" : ",") : "",
+				c->name);
+			continue;
+		}
+		for (uint32_t k = 0; k < c->width; k++)
+			fprintf(fp, "%s%s.%" PRIu32,
+				i || k ? (sep == '\t' ? "\t" : ",") : "",
+				c->name, k);
+	}
+	fputc('\n', fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+/*
+ * The shortest of %.15g, %.16g and %.17g that reads back as v: exact, and
+ * "0.1" rather than "0.10000000000000001".
+ */
+static int format_double(char *buf, size_t cap, double v)
+{
+	int n = 0;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, cap, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v || v != v)
+			break;
+	}
+	return n;
+}
+
+static int format_float(char *buf, size_t cap, float v)
+{
+	int n = 0;
+
+	for (int prec = 6; prec <= 9; prec++) {
+		n = snprintf(buf, cap, "%.*g", prec, (double)v);
+		if (strtof(buf, NULL) == v || v != v)
+			break;
+	}
+	return n;
+}
+
+/* Format one element of dtype at p into buf; returns the length. */
+static int format_elem(char *buf, size_t cap, int dtype, const void *p)
+{
+	switch (dtype) {
+	case PAL_U8: return snprintf(buf, cap, "%u", *(const uint8_t *)p);
+	case PAL_I32: return snprintf(buf, cap, "%" PRId32, *(const int32_t *)p);
+	case PAL_I64: return snprintf(buf, cap, "%" PRId64, *(const int64_t *)p);
+	case PAL_U64: return snprintf(buf, cap, "%" PRIu64, *(const uint64_t *)p);
+	case PAL_F32: return format_float(buf, cap, *(const float *)p);
+	case PAL_F64: return format_double(buf, cap, *(const double *)p);
+	}
+	return snprintf(buf, cap, "?");
+}
+
+int csv_write_rows(FILE *fp, const struct pal_frame *f, int sep)
+{
+	char buf[64];
+
+	for (uint64_t r = 0; r < f->nrows; r++) {
+		int first = 1;
+
+		for (uint32_t i = 0; i < f->ncols; i++) {
+			const struct pal_col *c = &f->cols[i];
+			size_t es = pal_dtype_size(c->dtype);
+			const char *p = (const char *)c->data + r * c->width * es;
+
+			for (uint32_t k = 0; k < c->width; k++, p += es) {
+				int n = format_elem(buf, sizeof(buf), c->dtype, p);
+
+				if (!first)
+					putc(sep, fp);
+				first = 0;
+				fwrite(buf, 1, (size_t)n, fp);
+			}
+		}
+		putc('\n', fp);
+	}
+	return ferror(fp) ? -1 : 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * csv.h: CSV and TSV to and from pal frames.
+ *
+ * The convention (pal-cat(1), "CSV"): a header line is required; a width-1
+ * column is written "name", a width-k column "name.0,...,name.{k-1}"; "id"
+ * is u64, "status" i32 and every other column f64 unless a type is given;
+ * rows of a CSV without "id" get ids 0, 1, 2, ... in a first column "id".
+ * f64 values are written with 17 significant digits and f32 with 9, so a
+ * round trip through CSV gives back the same bits.  Lines that are empty or
+ * start with '#' are skipped; a field may be wrapped in double quotes.
+ */
+#ifndef PAL_CSV_H
+#define PAL_CSV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stream.h"
+
+/* A type given for a column by name ("--type energy=f32"). */
+struct csv_type {
+	const char *name;
+	int dtype;
+};
+
+struct csv_reader;
+
+/*
+ * Read the header line of fp (sep ',' or '\t') and build the schema.  name
+ * is used in messages.  Returns NULL with *err filled on a bad header.
+ */
+struct csv_reader *csv_reader_open(FILE *fp, const char *name, int sep,
+				   const struct csv_type *types, size_t ntypes,
+				   struct pal_error *err);
+/* The columns of the frames csv_read() fills (data pointers unset). */
+const struct pal_col *csv_schema(const struct csv_reader *cr, uint32_t *ncols);
+/*
+ * Append rows to b (built from csv_schema()) until it is full or the input
+ * ends.  Returns the number of rows appended (0 at the end), or -1 with
+ * *err filled ("bad number 'abc' in column 'x.1' (data.csv: line 12)").
+ */
+int64_t csv_read(struct csv_reader *cr, struct pal_batch *b,
+		 struct pal_error *err);
+void csv_reader_free(struct csv_reader *cr);
+
+/* Write the header line for f's columns.  0, or -1 on a write error. */
+int csv_write_header(FILE *fp, const struct pal_frame *f, int sep);
+/* Write every row of f.  0, or -1 on a write error. */
+int csv_write_rows(FILE *fp, const struct pal_frame *f, int sep);
+
+#endif

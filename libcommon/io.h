@@ -1,0 +1,56 @@
+/*
+ * io.h: what every pal program does with files, dying with a proper message
+ * when it fails.  Library code does not use this; programs do.
+ */
+#ifndef PAL_IO_H
+#define PAL_IO_H
+
+#include <stdio.h>
+
+#include "stream.h"
+
+/* Open path for reading ("-" or NULL: stdin, fd 0).  Dies on failure. */
+int xopen_in(const char *path);
+
+/*
+ * An output: stdout, or a path.  A path that names a regular file (or does
+ * not exist yet) is written to a temporary file beside it and renamed over
+ * it by out_commit(), so that a program that fails never leaves an output
+ * that looks complete: die() removes the temporary.  A FIFO or device path is
+ * opened and written directly.
+ */
+struct out {
+	int fd;
+	FILE *fp;			/* set by out_stdio() */
+	const char *path;		/* NULL for stdout */
+	const char *name;		/* for messages: path or "stdout" */
+	char *tmp;			/* temporary file, or NULL */
+};
+
+/* Open out for path (NULL or "-": stdout).  Dies on failure. */
+void out_open(struct out *o, const char *path);
+/* Whether o is a terminal (programs refuse to write binary to one). */
+int out_is_tty(const struct out *o);
+/* A stdio stream on o, for text output (stdout for stdout). */
+FILE *out_stdio(struct out *o);
+/*
+ * Flush and close o (its stdio stream, if any), checking for errors, and put
+ * a temporary file in place.  stdout is flushed and checked, not closed.
+ */
+void out_commit(struct out *o);
+
+/* Reader and writer calls that die with the library's message on error. */
+struct pal_reader *xreader(int fd, const char *name);
+struct pal_writer *xwriter(int fd, const char *name, int level);
+int xpal_read(struct pal_reader *r, const struct pal_frame **fp);
+void xpal_write(struct pal_writer *w, const struct pal_frame *f);
+void xpal_passthrough(struct pal_writer *w, const struct pal_reader *r,
+		      const struct pal_frame *f);
+void xpal_finish(struct pal_writer *w);
+/* Die with the writer's error: quietly by SIGPIPE for EPIPE. */
+_Noreturn void die_writer(const struct pal_writer *w);
+
+/* fflush, check and close a stdio stream opened on an output. */
+void xfclose(FILE *fp, const char *name);
+
+#endif

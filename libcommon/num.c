@@ -1,0 +1,102 @@
+/*
+ * num.c: checked conversions of num.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "num.h"
+#include "banned.h"
+
+static int bad_start(const char *s, const char **errstr)
+{
+	if (*s == '\0') {
+		*errstr = "empty";
+		return 1;
+	}
+	if (isspace((unsigned char)*s)) {
+		*errstr = "not a number";
+		return 1;
+	}
+	return 0;
+}
+
+uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
+		   const char **errstr)
+{
+	char *end;
+	unsigned long long v;
+
+	if (bad_start(s, errstr))
+		return 0;
+	if (*s == '-' || *s == '+' || !isdigit((unsigned char)*s)) {
+		*errstr = *s == '-' ? "too small" : "not a number";
+		if (*s == '-' && !isdigit((unsigned char)s[1]))
+			*errstr = "not a number";
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0') {
+		*errstr = "not a number";
+		return 0;
+	}
+	if (errno == ERANGE || v > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	if (v < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	*errstr = NULL;
+	return v;
+}
+
+int64_t parse_i64(const char *s, int64_t min, int64_t max,
+		  const char **errstr)
+{
+	char *end;
+	long long v;
+
+	if (bad_start(s, errstr))
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0') {
+		*errstr = "not a number";
+		return 0;
+	}
+	if ((errno == ERANGE && v > 0) || v > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	if ((errno == ERANGE && v < 0) || v < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	*errstr = NULL;
+	return v;
+}
+
+double parse_double(const char *s, const char **errstr)
+{
+	char *end;
+	double v;
+
+	if (bad_start(s, errstr))
+		return 0;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0') {
+		*errstr = "not a number";
+		return 0;
+	}
+	/* Underflow to a denormal or zero is fine; overflow is not. */
+	if (errno == ERANGE && (v > 1.0 || v < -1.0)) {
+		*errstr = "out of range";
+		return 0;
+	}
+	*errstr = NULL;
+	return v;
+}

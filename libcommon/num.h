@@ -1,0 +1,22 @@
+/*
+ * num.h: checked conversions from text to numbers, in place of atoi(3),
+ * atof(3) and sscanf(3).  Shaped like OpenBSD's strtonum(3): each returns
+ * the value and sets *errstr to NULL, or returns 0 and points *errstr at a
+ * short reason ("not a number", "too large", "too small", "empty").
+ *
+ * Leading and trailing blanks are not accepted: the whole string must be
+ * the number.
+ */
+#ifndef PAL_NUM_H
+#define PAL_NUM_H
+
+#include <stdint.h>
+
+uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
+		   const char **errstr);
+int64_t parse_i64(const char *s, int64_t min, int64_t max,
+		  const char **errstr);
+/* Accepts what strtod accepts, including "nan", "inf" and "-inf". */
+double parse_double(const char *s, const char **errstr);
+
+#endif
