@@ -3,7 +3,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "num.h"
 #include "banned.h"
@@ -99,4 +101,38 @@ double parse_double(const char *s, const char **errstr)
 	}
 	*errstr = NULL;
 	return v;
+}
+
+double parse_duration(const char *s, const char **errstr)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "ns", 1e-9 }, { "us", 1e-6 }, { "ms", 1e-3 }, { "s", 1.0 },
+		{ "m", 60.0 }, { "h", 3600.0 },
+	};
+	char *end;
+	double v;
+
+	if (bad_start(s, errstr))
+		return 0;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || isnan(v) || isinf(v) || errno == ERANGE) {
+		*errstr = "not a duration";
+		return 0;
+	}
+	if (v < 0) {
+		*errstr = "negative";
+		return 0;
+	}
+	if (*end == '\0') {
+		*errstr = NULL;
+		return v;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			*errstr = NULL;
+			return v * units[i].scale;
+		}
+	*errstr = "unknown unit (use ns, us, ms, s, m or h)";
+	return 0;
 }

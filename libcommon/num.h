@@ -19,4 +19,11 @@ int64_t parse_i64(const char *s, int64_t min, int64_t max,
 /* Accepts what strtod accepts, including "nan", "inf" and "-inf". */
 double parse_double(const char *s, const char **errstr);
 
+/*
+ * A duration in seconds: a number with an optional unit, "ns", "us", "ms",
+ * "s", "m" or "h" ("250ms", "1.5s", "2m"); no unit means seconds.  Negative,
+ * NaN and infinite durations are refused.
+ */
+double parse_duration(const char *s, const char **errstr);
+
 #endif
