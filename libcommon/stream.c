@@ -1282,6 +1282,13 @@ int pal_writer_finish(struct pal_writer *w)
 	return 0;
 }
 
+int pal_writer_flush(struct pal_writer *w)
+{
+	if (w->dead)
+		return -1;
+	return flush_obuf(w);
+}
+
 /* ---- batches ------------------------------------------------------------ */
 
 struct pal_batch *pal_batch_new(const struct pal_col *schema, uint32_t ncols,

@@ -204,6 +204,13 @@ int pal_write_kv(struct pal_writer *w, const char *key, const char *value);
  */
 int pal_writer_finish(struct pal_writer *w);
 
+/*
+ * Write out the frames gathered so far (a writer to a regular file gathers
+ * small frames into larger writes), so that an fsync(2) that follows covers
+ * them.  Returns 0 or -1.  The stream goes on: this is not an end.
+ */
+int pal_writer_flush(struct pal_writer *w);
+
 const struct pal_error *pal_writer_error(const struct pal_writer *w);
 /* Rows and bytes written so far. */
 uint64_t pal_writer_rows(const struct pal_writer *w);
