@@ -411,7 +411,6 @@ struct sink {
 	struct out out;
 	struct pal_writer *w;		/* MODE_STREAM */
 	FILE *text;			/* MODE_TEXT */
-	const struct pal_frame *schema;	/* first frame written as text */
 	struct pal_col *schema_cols;
 	uint32_t schema_ncols;
 	struct rebatch rb;
@@ -554,6 +553,13 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
 	default:
 		break;
 	}
+	free(s->schema_cols);
+	for (size_t i = 0; i < s->info.nkv; i++) {
+		free(s->info.kv[i].key);
+		free(s->info.kv[i].value);
+	}
+	free(s->info.kv);
+	free(s->info.st);
 	out_commit(&s->out);
 }
 
