@@ -417,31 +417,31 @@ static void test_lj(void)
 
 	/*
 	 * LJ13: the icosahedron keeps its symmetry under the gradient flow,
-	 * so its minimum is a 1-D search over the radius (golden section),
-	 * after which the full 39-D gradient must vanish.
+	 * so its minimum is a 1-D search over the radius R: bisection on
+	 * dE/dR = sum_i grad_i . x_i / R, after which the full 39-D gradient
+	 * must vanish.
 	 */
 	double lo = 0.9, hi = 1.3;
-	const double gr = (sqrt(5.0) - 1.0) / 2.0;
 
-	for (int it = 0; it < 200; it++) {
-		double m1 = hi - gr * (hi - lo), m2 = lo + gr * (hi - lo);
-		double e1, e2;
+	for (int it = 0; it < 100; it++) {
+		double mid = (lo + hi) / 2.0, dEdR = 0.0;
 
-		icosahedron(m1, x);
-		e1 = fn->evaluate(x, 39, NULL);
-		icosahedron(m2, x);
-		e2 = fn->evaluate(x, 39, NULL);
-		if (e1 < e2)
-			hi = m2;
+		icosahedron(mid, x);
+		fn->evaluate(x, 39, g);
+		for (int i = 0; i < 39; i++)
+			dEdR += g[i] * x[i];
+		if (dEdR > 0.0)
+			hi = mid;
 		else
-			lo = m1;
+			lo = mid;
 	}
 	icosahedron((lo + hi) / 2.0, x);
 	y = fn->evaluate(x, 39, g);
-	printf("# LJ13 icosahedron radius %.10f energy %.10f |grad| %.1e\n",
+	printf("# LJ13 icosahedron radius %.12f energy %.10f |grad| %.1e\n",
 	       (lo + hi) / 2.0, y, norm_inf(g, 39));
-	ok(fabs(y - -44.326801) < 5e-7 && norm_inf(g, 39) < 1e-6,
-	   "lj: LJ13 icosahedron is %.7f (published -44.326801)", y);
+	ok(fabs(y - -44.326801) < 5e-7 && norm_inf(g, 39) < 1e-10,
+	   "lj: LJ13 icosahedron is %.7f (published -44.326801), "
+	   "|grad| = %.1e", y, norm_inf(g, 39));
 
 	/* Translation invariance: the gradient sums to zero per axis. */
 	struct rng rng;
@@ -558,13 +558,14 @@ static void test_gradients(void)
 		{ "lj", 15 }, { "lj", 39 }, { "toy", 1 }, { "toy", 4 },
 	};
 	struct rng r;
-	double x[MAXD];
+	double x[MAXD], g[MAXD];
 
 	rng_seed(&r, 2024, 0);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct testfn *fn = find(cases[c].name);
 		uint32_t d = cases[c].d;
 		double maxerr = 0.0;
+		int ndiffer = 0;
 
 		for (int p = 0; p < FD_POINTS; p++) {
 			double e;
@@ -573,7 +574,11 @@ static void test_gradients(void)
 			e = fd_error(fn, x, d);
 			if (!(e <= maxerr))
 				maxerr = e;
+			if (fn->evaluate(x, d, g) != fn->evaluate(x, d, NULL))
+				ndiffer++;
 		}
+		ok(ndiffer == 0, "%s, d = %u: the same y with and without "
+		   "the gradient", fn->name, d);
 		printf("# %s, d = %u: %s, maxdiff = %e\n", fn->name, d,
 		       maxerr < FD_TOL ? "OK" : "FAILED", maxerr);
 		ok(maxerr < FD_TOL, "%s, d = %u: gradient matches finite "
