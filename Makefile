@@ -80,6 +80,7 @@ MAN7 = $(wildcard man/*.7)
 
 DEPS_OK = build/.deps-ok
 FLAGS_STAMP = $(O)/.flags
+BIN_STAMP = bin/.build
 
 all: $(PROGS)
 
@@ -95,6 +96,12 @@ deps:
 $(FLAGS_STAMP): FORCE | $(DEPS_OK)
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+# bin/ is shared by both builds: relink when it holds the other one.
+$(BIN_STAMP): FORCE
+	@mkdir -p bin
+	@echo '$(O)' > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
@@ -120,7 +127,7 @@ $(MPILIB): $(MPILIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^ $(if $(MPILIB_OBJS),,$(error no MPI sources))
 
-bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB))
+bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB)) $(BIN_STAMP)
 	@mkdir -p bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< \
 		$(if $(filter $@,$(MPI_PROGS)),$(MPILIB)) $(LIB) \
