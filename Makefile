@@ -77,6 +77,7 @@ FUZZ_BINS = $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(FUZZ_SRCS))
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
+SHARE_FILES = $(wildcard share/*.py share/*.bash)
 
 DEPS_OK = build/.deps-ok
 FLAGS_STAMP = $(O)/.flags
@@ -162,7 +163,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) | $(DEPS_OK)
 
 test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
 
-check: test-progs
+check: deps test-progs
 	@O=$(O) SAN=$(SAN) sh tests/run
 
 fuzz: $(FUZZ_BINS)
@@ -182,7 +183,7 @@ install: $(PROGS)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
-	install -m 644 share/pal_stream.py $(DESTDIR)$(DATADIR)
+	$(if $(SHARE_FILES),install -m 644 $(SHARE_FILES) $(DESTDIR)$(DATADIR))
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS)))
