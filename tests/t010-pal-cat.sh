@@ -196,6 +196,17 @@ test_expect_success 'usage errors exit 2 with a message' '
 	must_fail 2 pal-cat --bogus 2>err && test_grep "^usage: pal-cat" err
 '
 
+test_expect_success 'a full disk is an error (1), whatever the output' '
+	must_fail 1 pal-cat a.pal >/dev/full 2>err &&
+	test_grep "write error at offset 0: No space left on device (stdout)" err &&
+	must_fail 1 pal-cat a.pal -o /dev/full 2>err &&
+	test_grep "No space left on device (/dev/full)" err &&
+	must_fail 1 pal-cat --to csv a.pal >/dev/full 2>err &&
+	test_grep "write error on .stdout.: No space left" err &&
+	must_fail 1 pal-cat --info a.pal >/dev/full 2>err &&
+	must_fail 1 pal-cat --help >/dev/full 2>err
+'
+
 test_expect_success '--help and --version exit 0 on stdout' '
 	pal-cat --help >help &&
 	test_grep "^usage: pal-cat" help &&
