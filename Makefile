@@ -77,9 +77,11 @@ FUZZ_BINS = $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(FUZZ_SRCS))
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
+SHARE_FILES = $(wildcard share/*.py share/*.bash)
 
 DEPS_OK = build/.deps-ok
 FLAGS_STAMP = $(O)/.flags
+BIN_STAMP = bin/.build
 
 all: $(PROGS)
 
@@ -95,6 +97,12 @@ deps:
 $(FLAGS_STAMP): FORCE | $(DEPS_OK)
 	@mkdir -p $(@D)
 	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+# bin/ is shared by both builds: relink when it holds the other one.
+$(BIN_STAMP): FORCE
+	@mkdir -p bin
+	@echo '$(O)' > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
@@ -120,7 +128,7 @@ $(MPILIB): $(MPILIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^ $(if $(MPILIB_OBJS),,$(error no MPI sources))
 
-bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB))
+bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB)) $(BIN_STAMP)
 	@mkdir -p bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< \
 		$(if $(filter $@,$(MPI_PROGS)),$(MPILIB)) $(LIB) \
@@ -155,7 +163,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) | $(DEPS_OK)
 
 test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
 
-check: test-progs
+check: deps test-progs
 	@O=$(O) SAN=$(SAN) sh tests/run
 
 fuzz: $(FUZZ_BINS)
@@ -175,7 +183,7 @@ install: $(PROGS)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
-	install -m 644 share/pal_stream.py $(DESTDIR)$(DATADIR)
+	$(if $(SHARE_FILES),install -m 644 $(SHARE_FILES) $(DESTDIR)$(DATADIR))
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS)))

@@ -43,7 +43,16 @@ struct cmdline {
 	const char *output;
 	char **inputs;			/* "-" alone when none given */
 	int ninputs;
+	char **held;			/* copies of option arguments */
+	size_t nheld;
 };
+
+/* A copy of an option argument that lives until cmdline_free(). */
+static char *hold(struct cmdline *cl, const char *arg)
+{
+	cl->held = xrealloc(cl->held, (cl->nheld + 1) * sizeof(*cl->held));
+	return cl->held[cl->nheld++] = xstrdup(arg);
+}
 
 static _Noreturn void usage(int status)
 {
@@ -70,7 +79,7 @@ static int parse_sep(const char *opt, const char *arg)
 
 static void parse_columns(struct cmdline *cl, const char *arg)
 {
-	char *s = xstrdup(arg), *save = NULL, *tok;
+	char *s = hold(cl, arg), *save = NULL, *tok;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!pal_name_valid(tok))
@@ -88,7 +97,7 @@ static void parse_columns(struct cmdline *cl, const char *arg)
 
 static void parse_type(struct cmdline *cl, const char *arg)
 {
-	char *s = xstrdup(arg), *save = NULL, *tok;
+	char *s = hold(cl, arg), *save = NULL, *tok;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
@@ -223,6 +232,15 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		cl->inputs = argv;
 		cl->ninputs = argc;
 	}
+}
+
+static void cmdline_free(struct cmdline *cl)
+{
+	for (size_t i = 0; i < cl->nheld; i++)
+		free(cl->held[i]);
+	free(cl->held);
+	free(cl->columns);
+	free(cl->types);
 }
 
 /* ---- frame transformations --------------------------------------------- */
@@ -411,12 +429,12 @@ struct sink {
 	struct out out;
 	struct pal_writer *w;		/* MODE_STREAM */
 	FILE *text;			/* MODE_TEXT */
-	const struct pal_frame *schema;	/* first frame written as text */
 	struct pal_col *schema_cols;
 	uint32_t schema_ncols;
 	struct rebatch rb;
 	struct info info;
 	uint64_t left;			/* rows still wanted (--head) */
+	uint64_t next_id;		/* for CSV inputs without ids */
 };
 
 static void sink_text_frame(struct sink *s, const struct cmdline *cl,
@@ -507,6 +525,7 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 	cr = csv_reader_open(fp, path, cl->from_sep, cl->types, cl->ntypes, &err);
 	if (!cr)
 		die("%s", err.msg);
+	csv_set_next_id(cr, s->next_id);
 	schema = csv_schema(cr, &ncols);
 	b = pal_batch_new(schema, ncols, pal_default_rows(schema, ncols));
 	if (!b)
@@ -518,6 +537,7 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 	}
 	if (s->left > 0 && k < 0)
 		die("%s", err.msg);
+	s->next_id = csv_next_id(cr);
 	pal_batch_free(b);
 	csv_reader_free(cr);
 	if (fp != stdin)
@@ -554,6 +574,13 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
 	default:
 		break;
 	}
+	free(s->schema_cols);
+	for (size_t i = 0; i < s->info.nkv; i++) {
+		free(s->info.kv[i].key);
+		free(s->info.kv[i].value);
+	}
+	free(s->info.kv);
+	free(s->info.st);
 	out_commit(&s->out);
 }
 
@@ -601,5 +628,6 @@ int main(int argc, char **argv)
 			cat_stream(&s, &cl, cl.inputs[i]);
 	}
 	sink_close(&s, &cl);
+	cmdline_free(&cl);
 	return 0;
 }

@@ -262,6 +262,16 @@ const struct pal_col *csv_schema(const struct csv_reader *cr, uint32_t *ncols)
 	return cr->cols;
 }
 
+uint64_t csv_next_id(const struct csv_reader *cr)
+{
+	return cr->next_id;
+}
+
+void csv_set_next_id(struct csv_reader *cr, uint64_t id)
+{
+	cr->next_id = id;
+}
+
 void csv_reader_free(struct csv_reader *cr)
 {
 	if (!cr)

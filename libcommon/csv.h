@@ -42,6 +42,12 @@ const struct pal_col *csv_schema(const struct csv_reader *cr, uint32_t *ncols);
 int64_t csv_read(struct csv_reader *cr, struct pal_batch *b,
 		 struct pal_error *err);
 void csv_reader_free(struct csv_reader *cr);
+/*
+ * The id the next row without an id column gets: 0 at first.  Set it to
+ * number rows on across several inputs.
+ */
+uint64_t csv_next_id(const struct csv_reader *cr);
+void csv_set_next_id(struct csv_reader *cr, uint64_t id);
 
 /* Write the header line for f's columns.  0, or -1 on a write error. */
 int csv_write_header(FILE *fp, const struct pal_frame *f, int sep);

@@ -473,12 +473,17 @@ static int read_payload(struct pal_reader *r, uint64_t n, uint64_t start)
 	return 0;
 }
 
-/* Decompress the stored payload into r->raw; exactly raw_len bytes. */
+/*
+ * Decompress the stored payload into r->raw: exactly raw_len bytes, then the
+ * end of the zlib stream, then nothing.  Output never goes past raw_len, and
+ * the buffer grows with the output actually produced (as in read_payload).
+ */
 static int inflate_payload(struct pal_reader *r, uint64_t stored,
 			   uint64_t raw_len, uint64_t start)
 {
+	unsigned char extra;
 	size_t have = 0;
-	int zr;
+	int zr = Z_OK;
 
 	if (!r->zs_ready) {
 		if (inflateInit(&r->zs) != Z_OK)
@@ -489,34 +494,50 @@ static int inflate_payload(struct pal_reader *r, uint64_t stored,
 	}
 	r->zs.next_in = r->pay.p;
 	r->zs.avail_in = (uInt)stored;
-	do {
-		/* Grow with the output actually produced, as in read_payload. */
-		if (have == r->raw.cap) {
-			size_t want = r->raw.cap ? r->raw.cap * 2 : (1u << 20);
+	while (zr != Z_STREAM_END) {
+		size_t room;
 
-			if (want > raw_len)
-				want = raw_len;
-			if (want <= have) {
-				/* Output longer than raw_len. */
+		if (have == raw_len) {
+			/* All the output is there: the stream must end now. */
+			r->zs.next_out = &extra;
+			r->zs.avail_out = 1;
+			zr = inflate(&r->zs, Z_NO_FLUSH);
+			if (r->zs.avail_out == 0)
 				return CORRUPT(r, start, "compressed payload "
 					       "inflates to more than raw_len %"
 					       PRIu64 " bytes", raw_len);
+			if (zr == Z_STREAM_END)
+				break;
+		} else {
+			if (have == r->raw.cap) {
+				size_t want = r->raw.cap ? r->raw.cap * 2 : (1u << 20);
+
+				if (want > raw_len)
+					want = raw_len;
+				if (buf_reserve(&r->raw, want, have) < 0)
+					goto nomem;
 			}
-			if (buf_reserve(&r->raw, want, have) < 0)
-				goto nomem;
+			room = (r->raw.cap < raw_len ? r->raw.cap : raw_len) - have;
+			r->zs.next_out = r->raw.p + have;
+			r->zs.avail_out = (uInt)room;
+			zr = inflate(&r->zs, Z_NO_FLUSH);
+			have += room - r->zs.avail_out;
+			if (zr == Z_STREAM_END)
+				break;
 		}
-		r->zs.next_out = r->raw.p + have;
-		r->zs.avail_out = (uInt)(r->raw.cap - have);
-		zr = inflate(&r->zs, Z_NO_FLUSH);
-		have = r->raw.cap - r->zs.avail_out;
 		if (zr == Z_MEM_ERROR)
 			goto nomem;
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+		if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR)
 			return CORRUPT(r, start, "bad compressed payload: %s",
 				       r->zs.msg ? r->zs.msg : "zlib error");
-		if (zr == Z_BUF_ERROR && have < r->raw.cap)
-			return CORRUPT(r, start, "compressed payload ends early");
-	} while (zr != Z_STREAM_END);
+		if (r->zs.avail_in == 0 && r->zs.avail_out > 0 && have == raw_len)
+			return CORRUPT(r, start, "compressed payload ends "
+				       "before the end of its zlib stream");
+		if (r->zs.avail_in == 0 && r->zs.avail_out > 0)
+			return CORRUPT(r, start, "compressed payload ends early, "
+				       "after %zu of raw_len %" PRIu64 " bytes",
+				       have, raw_len);
+	}
 	if (have != raw_len)
 		return CORRUPT(r, start, "compressed payload inflates to %zu "
 			       "bytes, header says raw_len %" PRIu64, have,

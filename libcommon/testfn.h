@@ -24,7 +24,11 @@ struct testfn {
 	const char *summary;		/* one line for --help and the man page */
 	/*
 	 * y = f(x); if grad is not NULL (and has_grad), grad[0..d) = df/dx.
-	 * x has d elements and d is valid for this function.
+	 * x has d elements and d is valid for this function.  y is the
+	 * same with or without grad.  y is +inf, and every grad[i] NaN,
+	 * for an "lj" point with two coincident atoms; "ackley" defines
+	 * its gradient as 0 at the origin.  Pure: no state, safe to call
+	 * from several threads.
 	 */
 	double (*evaluate)(const double *x, uint32_t d, double *grad);
 };

@@ -1,0 +1,6 @@
+# man-fixtures.sh: the input files that the EXAMPLES of the man pages name,
+# made in the current directory.  Sourced by t040-man.sh before each page.
+printf 'x.0,x.1,y\n1,2,3\n4,5,6\n7,8,9\n' >data.csv
+printf 'x.0,x.1\n0.5,0.25\n0.125,1\n' | pal-cat --from csv -o a.pal
+printf 'x.0,x.1\n2,3\n4,5\n' | pal-cat --from csv -o b.pal
+printf 'step,energy\n1,-1.5\n2,-1.75\n3,-1.875\n' >runs.csv

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The man pages: lint-free, one per program, options in step with --help,
+# and every command of their EXAMPLES sections runs (OpenBSD's regress
+# practice: the manual's examples are tests).
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/manlib.sh"
+
+test_expect_success 'groff -mandoc -ww finds nothing to warn about' '
+	for page in "$TOP"/man/*.[157]; do
+		groff -mandoc -ww -z "$page" >lint 2>&1 || exit 1
+		if [ -s lint ]; then
+			echo "$page:"; cat lint; exit 1
+		fi
+	done
+'
+
+test_expect_success 'every program has a man page, and pal(7) lists it' '
+	for prog in "$TOP"/bin/pal-*; do
+		p=$(basename "$prog")
+		test -s "$TOP/man/$p.1" || { echo "no man/$p.1"; exit 1; }
+		grep -q "^\.It Xr $p 1" "$TOP/man/pal.7" ||
+			{ echo "pal.7 does not list $p"; exit 1; }
+	done
+'
+
+test_expect_success '--help shows the options of the SYNOPSIS, no more, no fewer' '
+	for prog in "$TOP"/bin/pal-*; do
+		p=$(basename "$prog")
+		synopsis_options "$TOP/man/$p.1" >"$p.man"
+		usage_options "$prog" >"$p.help"
+		test -s "$p.man" || { echo "$p: no options in SYNOPSIS"; exit 1; }
+		diff "$p.man" "$p.help" || { echo "$p: SYNOPSIS and --help differ"; exit 1; }
+	done
+'
+
+test_expect_success 'every option of a SYNOPSIS is described in its page' '
+	for prog in "$TOP"/bin/pal-*; do
+		p=$(basename "$prog")
+		for o in $(synopsis_options "$TOP/man/$p.1"); do
+			option_described "$TOP/man/$p.1" "$o" ||
+				{ echo "$p: $o is not described"; exit 1; }
+		done
+	done
+'
+
+for page in "$TOP"/man/*.[157]; do
+	test_expect_success "the EXAMPLES of $(basename "$page") run" '
+		mkdir -p "ex-${page##*/}" && cd "ex-${page##*/}" &&
+		. "$TESTS/man-fixtures.sh" &&
+		example_commands "$page" >commands &&
+		while IFS= read -r cmd; do
+			echo "\$ $cmd"
+			sh -c "$cmd" </dev/null >out 2>err ||
+				{ echo "exit $?"; cat err; exit 1; }
+		done <commands
+	'
+done
+
+test_done
