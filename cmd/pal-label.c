@@ -1431,7 +1431,7 @@ static int feed_local(struct label *lb)
 	if (lb->cl->dispatch_only && lb->size > 1 && lb->k)
 		return 0;
 	if (!lb->k)
-		want = 1;	/* one call at a time until k is known */
+		want = lb->cl->chunk;	/* one call until k is known */
 	else if (lb->L.orc || lb->L.tm)
 		want = (uint64_t)lb->cl->jobs * lb->cl->chunk +
 		       (lb->size > 1 ? 0 : (uint64_t)lb->cl->jobs * lb->cl->chunk);
