@@ -1613,7 +1613,9 @@ static int run(struct label *lb)
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
-	if (out_is_tty(&lb->out))
+	/* mpirun hands rank 0 a pseudo-terminal for stdout whatever the
+	 * real one is, so only a run without it can tell. */
+	if (!farm_mpi() && out_is_tty(&lb->out))
 		usage_die("refusing to write a binary stream to a terminal "
 			  "(use -o or a pipe)");
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
