@@ -1659,6 +1659,39 @@ static int run(struct label *lb)
 	return lb->aborting;
 }
 
+static void label_free(struct label *lb)
+{
+	struct restored *rs = &lb->rs;
+
+	local_free(&lb->L);
+	pal_reader_free(lb->r);
+	if (lb->infd > 0)
+		close(lb->infd);
+	pal_writer_free(lb->w);
+	pal_batch_free(lb->pend);
+	pal_batch_free(lb->jb);
+	for (size_t i = 0; i < rs->nb; i++)
+		pal_batch_free(rs->b[i]);
+	free(rs->b);
+	free(rs->start);
+	free(rs->hkey);
+	free(rs->hval);
+	free(rs->next);
+	free(rs->used);
+	free(lb->schema_cols);
+	free(lb->in);
+	free(lb->s);
+	free(lb->rows);
+	free(lb->sx);
+	free(lb->sy);
+	free(lb->sg);
+	free(lb->freel);
+	free(lb->order.v);
+	free(lb->done.v);
+	free(lb->ocols);
+	free(lb->outstanding);
+}
+
 static void report(const struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
@@ -1702,9 +1735,9 @@ int main(int argc, char **argv)
 		lb.size = size;
 		rc = run(&lb);
 		report(&lb);
-		local_free(&lb.L);
 		if (lb.j && journal_close(lb.j) < 0)
 			die("%s", journal_error(lb.j));
+		label_free(&lb);
 	} else {
 		work(&cl, rank);
 	}
