@@ -1,0 +1,125 @@
+#!/bin/sh
+# bench/label: the task farm of pal-label.
+#
+#   1. rows per second with a trivial built-in (toy), alone (no mpirun),
+#      under mpirun -n 1 and -n 2, and -n 2 with --dispatch-only;
+#   2. rows per second with --exec of a trivial command (cat), at 1 and 2
+#      ranks, against a shell "while read" loop that runs the same command
+#      string through sh -c per row (the ratio; target >= 0.8), and
+#      against a loop that pipes each line to the command directly;
+#   3. worker utilisation with --delay exp:20ms: the ideal time is the sum
+#      of the rows' delays divided by the workers (ranks x -j); the delays
+#      are measured by a run that waits them all out at once (-j 4096).
+#      Utilisation = ideal / the farm's span (first t_start to last t_end
+#      in the output); target >= 95 %.  The wall time, mpirun's start-up
+#      included, is shown too.
+#
+# Standalone: sh bench/label.sh (uses bin/ of its tree).  ROWS (default
+# 2000000), EXEC_ROWS (1000) and DELAY_ROWS (400) set the sizes.  Timings
+# are single runs: on a shared machine, read them as such.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+O=${O:-build/default}
+PATH=$TOP/bin:$TOP/$O/tests:$PATH
+export PATH
+ROWS=${ROWS:-2000000}
+EXEC_ROWS=${EXEC_ROWS:-1000}
+DELAY_ROWS=${DELAY_ROWS:-400}
+OMPI_ALLOW_RUN_AS_ROOT=1
+OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+dir=${BENCH_DIR:-}
+if [ -z "$dir" ]; then
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then dir=/dev/shm; else dir=${TMPDIR:-/tmp}; fi
+fi
+work=$(mktemp -d "$dir/pal-bench-label.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+cd "$work"
+
+now() { date +%s.%N; }
+# timed CMD: run CMD (sh -c), print its wall time in seconds.
+timed() {
+	t0=$(now)
+	sh -c "$1"
+	t1=$(now)
+	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+}
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a / b }'; }
+mpi() { n=$1; shift; echo "mpirun --oversubscribe -n $n $*"; }
+
+# Inputs: ids and x of width 2.
+awk -v n="$ROWS" 'BEGIN { print "x.0,x.1"; for (i = 0; i < n; i++) printf "%.6f,%.6f\n", (i % 1000) / 1000, (i % 977) / 977 }' |
+	pal-cat --from csv -o big.pal
+pal-cat --head "$EXEC_ROWS" big.pal >exec.pal
+pal-cat --head "$DELAY_ROWS" big.pal >delay.pal
+pal-cat --head 1 big.pal >one.pal
+pal-cat --columns x --to csv exec.pal | sed 1d | tr , ' ' >exec.txt
+
+echo "machine: $(nproc) cores$(uptime | sed 's/.*load average/, load average/')"
+echo "(a shared machine: other jobs run at the same time; single runs)"
+echo
+
+echo "1. trivial built-in (toy), $ROWS rows, input and output files (-i/-o)"
+printf '%-34s %8s %12s %12s\n' "run" "wall s" "rows/s" "rows/s net"
+for how in alone n1 n2 n2d; do
+	case $how in
+	alone) pre=""; opt=""; label="alone (no mpirun)" ;;
+	n1) pre=$(mpi 1); opt=""; label="mpirun -n 1" ;;
+	n2) pre=$(mpi 2); opt=""; label="mpirun -n 2" ;;
+	n2d) pre=$(mpi 2); opt="--dispatch-only"; label="mpirun -n 2 --dispatch-only" ;;
+	esac
+	t0=$(timed "$pre pal-label --builtin toy $opt -i one.pal -o o.pal </dev/null")
+	t=$(timed "$pre pal-label --builtin toy $opt -i big.pal -o o.pal </dev/null")
+	n=$(pal-cat --info o.pal | awk '/^rows/ { print $2 }')
+	[ "$n" -eq "$ROWS" ] || { echo "wrong row count $n" >&2; exit 1; }
+	net=$(awk -v t="$t" -v s="$t0" 'BEGIN { print (t - s > 0.001) ? t - s : 0.001 }')
+	printf '%-34s %8s %12s %12s\n' "$label" "$t" "$(div "$ROWS" "$t")" "$(div "$ROWS" "$net")"
+done
+echo "(rows/s net: less the wall time of the same run on one row, i.e. start-up)"
+echo
+
+echo "2. --exec 'cat', $EXEC_ROWS rows, one call per row"
+printf '%-34s %8s %10s %8s\n' "run" "wall s" "rows/s" "ratio"
+t_loop=$(timed "while IFS= read -r l; do printf '%s\n' \"\$l\" | sh -c cat; done <exec.txt >/dev/null")
+t_direct=$(timed "while IFS= read -r l; do printf '%s\n' \"\$l\" | cat; done <exec.txt >/dev/null")
+printf '%-34s %8s %10s %8s\n' "sh loop: ... | sh -c 'cat'" "$t_loop" "$(div "$EXEC_ROWS" "$t_loop")" "1.00"
+printf '%-34s %8s %10s %8s\n' "sh loop: ... | cat" "$t_direct" "$(div "$EXEC_ROWS" "$t_direct")" \
+	"$(awk -v a="$t_direct" -v b="$t_loop" 'BEGIN { printf "%.2f", b / a }')"
+for how in alone j2 n1 n2; do
+	case $how in
+	alone) pre=""; opt=""; label="pal-label alone" ;;
+	j2) pre=""; opt="-j 2"; label="pal-label alone -j 2" ;;
+	n1) pre=$(mpi 1); opt=""; label="mpirun -n 1" ;;
+	n2) pre=$(mpi 2); opt=""; label="mpirun -n 2" ;;
+	esac
+	t=$(timed "$pre pal-label --exec cat --outputs 2 $opt -i exec.pal -o e.pal </dev/null")
+	bad=$(pal-cat --columns status --to csv e.pal | sed 1d | grep -vc '^0$' || true)
+	[ "$bad" -eq 0 ] || { echo "$bad failed rows" >&2; exit 1; }
+	printf '%-34s %8s %10s %8s\n' "$label" "$t" "$(div "$EXEC_ROWS" "$t")" \
+		"$(awk -v a="$t" -v b="$t_loop" 'BEGIN { printf "%.2f", b / a }')"
+done
+echo "(ratio: rows/s against the sh -c loop; target >= 0.8 alone)"
+echo
+
+echo "3. utilisation, --delay exp:20ms, $DELAY_ROWS rows"
+pal-label --builtin toy --delay exp:20ms -j 4096 -i delay.pal -o ideal.pal
+sum=$(pal-cat --columns t_start,t_end --to csv ideal.pal | sed 1d |
+	awk -F, '{ s += $2 - $1 } END { printf "%.4f", s }')
+echo "sum of the delays: $sum s (measured with -j 4096: all at once)"
+printf '%-30s %7s %8s %8s %8s %7s %7s\n' "run" "workers" "ideal s" "span s" "wall s" "util" "wall%"
+for how in alone n2 n2j4 n2d; do
+	case $how in
+	alone) pre=""; opt=""; w=1; label="alone" ;;
+	n2) pre=$(mpi 2); opt=""; w=2; label="mpirun -n 2" ;;
+	n2j4) pre=$(mpi 2); opt="-j 4"; w=8; label="mpirun -n 2 -j 4" ;;
+	n2d) pre=$(mpi 2); opt="--dispatch-only"; w=1; label="mpirun -n 2 --dispatch-only" ;;
+	esac
+	t=$(timed "$pre pal-label --builtin toy --delay exp:20ms $opt -i delay.pal -o u.pal </dev/null")
+	pal-cat --columns t_start,t_end --to csv u.pal | sed 1d |
+	awk -F, -v sum="$sum" -v w="$w" -v wall="$t" -v label="$label" '
+		NR == 1 || $1 < s0 { s0 = $1 } NR == 1 || $2 > s1 { s1 = $2 }
+		END { ideal = sum / w; span = s1 - s0
+		      printf "%-30s %7d %8.3f %8.3f %8.3f %6.1f%% %6.1f%%\n", label, w,
+			ideal, span, wall, 100 * ideal / span, 100 * ideal / wall }'
+done
+echo "(util: ideal / span; wall%: ideal / wall time, mpirun start-up included)"
