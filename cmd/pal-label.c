@@ -1619,7 +1619,7 @@ static int run(struct label *lb)
 		usage_die("refusing to write a binary stream to a terminal "
 			  "(use -o or a pipe)");
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
-	lb->w = xwriter(lb->out.fd, lb->out.name, 0);
+	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
 	lb->k = cl->fn ? 1 : cl->outputs;
 	if (cl->journal)
 		open_journal(lb);
@@ -1697,7 +1697,7 @@ static void report(const struct label *lb)
 	const struct cmdline *cl = lb->cl;
 	uint64_t failed = lb->nkept + lb->nskipped;
 
-	if (lb->rs.nrows > lb->rs.nused && !cl->ordered)
+	if (lb->rs.nrows > lb->rs.nused && !cl->ordered && lb->pend)
 		warnx("journal '%s': %" PRIu64 " of its rows are not in the "
 		      "input (written all the same)", cl->journal,
 		      lb->rs.nrows - lb->rs.nused);
