@@ -1238,12 +1238,20 @@ static void emit(struct label *lb, uint32_t s)
 
 	if (sl->restored >= 0) {
 		struct restored *rs = &lb->rs;
-		size_t bi = 0;
+		size_t lo = 0, hi = rs->nb;
 
-		while (bi + 1 < rs->nb && rs->start[bi + 1] <= (uint64_t)sl->restored)
-			bi++;
-		pal_batch_append(lb->pend, &rs->b[bi]->f,
-				 (uint64_t)sl->restored - rs->start[bi], 1);
+		/* The batch holding the row: the last that starts at or
+		 * before it. */
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (rs->start[mid] <= (uint64_t)sl->restored)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		pal_batch_append(lb->pend, &rs->b[lo]->f,
+				 (uint64_t)sl->restored - rs->start[lo], 1);
 	} else if (!sl->skip) {
 		put_row(lb, lb->pend, s);
 		if (lb->jb && sl->status == ORACLE_OK)
@@ -1521,7 +1529,14 @@ static void on_journal_frame(void *arg, const struct pal_frame *f)
 			die("journal has no u64 column 'id'");
 		rs->id_col = pal_col_index(f, "id");
 	}
-	b = pal_batch_new(f->cols, f->ncols, f->nrows);
+	/* Gather small frames (one per row for a slow oracle) in big batches. */
+	if (rs->nb && rs->b[rs->nb - 1]->cap - rs->b[rs->nb - 1]->f.nrows >=
+	    f->nrows) {
+		pal_batch_append(rs->b[rs->nb - 1], f, 0, f->nrows);
+		rs->nrows += f->nrows;
+		return;
+	}
+	b = pal_batch_new(f->cols, f->ncols, f->nrows > 4096 ? f->nrows : 4096);
 	if (!b)
 		die("out of memory reading the journal");
 	pal_batch_append(b, f, 0, f->nrows);
