@@ -136,6 +136,17 @@ test_expect_success 'a hang past --timeout: status 3, its process group killed' 
 	sleep 0.2 && gone "$(cat bg.pid)"
 '
 
+test_expect_success 'a hang past --timeout under skip and abort' '
+	hang="if [ \$PAL_ID = 3 ]; then exec sleep 30; fi; echo 1" &&
+	pal-label --timeout 200ms --outputs 1 --on-fail skip --exec "$hang" in.pal >ts.pal 2>err &&
+	pal-cat --columns id --to csv ts.pal | sed 1d | sort -n >got &&
+	awk -F, "\$1 != 3 { print \$1 }" in.csv >want && test_cmp want got &&
+	test_grep "1 of 12 rows failed (skipped): 0 exit, 0 signal, 1 timeout" err &&
+	must_fail 1 pal-label --timeout 200ms --outputs 1 --on-fail abort --exec "$hang" in.pal >ta.pal 2>err &&
+	test_grep "row 3 (rank 0): timed out" err &&
+	pal-cat --columns id,status --to csv ta.pal | grep -q "^3,3$"
+'
+
 test_expect_success 'garbage on stdout: status 4, the line quoted; every policy' '
 	garbage="if [ \$PAL_ID = 6 ]; then echo hello world; else echo 2.5; fi" &&
 	pal-label --exec "$garbage" in.pal >gk.pal 2>err &&
