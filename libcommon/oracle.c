@@ -40,6 +40,7 @@ struct call {
 	int used;
 	pid_t pid;
 	int fd_in, fd_out, fd_err;	/* -1 once closed */
+	int fd_ep;			/* exec error pipe: EOF once exec'd */
 	char *in;			/* the rows as text */
 	size_t in_len, in_pos;
 	char *out;
@@ -63,6 +64,7 @@ struct call {
 struct oracle {
 	struct oracle_opts o;
 	char *workdir;			/* absolute */
+	char *cmd;			/* what sh -c runs (see simple_cmd) */
 	struct call *calls;
 	unsigned running;
 	double *y;			/* results handed to the callback */
@@ -154,6 +156,38 @@ static void install_signals(void)
 
 /* ---- the pool ----------------------------------------------------------- */
 
+/*
+ * Whether cmd is one simple command that the shell can replace itself by:
+ * words without shell syntax, the first not a builtin or keyword.  Such a
+ * command is run as "exec cmd", which saves the shell's fork (dash does not
+ * do it by itself) and lets the death signal reach the program itself.
+ */
+static int simple_cmd(const char *cmd)
+{
+	static const char *const builtins[] = {
+		"alias", "bg", "break", "cd", "command", "continue", "echo",
+		"eval", "exec", "exit", "export", "false", "fc", "fg",
+		"getopts", "hash", "jobs", "kill", "local", "printf", "pwd",
+		"read", "readonly", "return", "set", "shift", "test", "times",
+		"trap", "true", "type", "ulimit", "umask", "unalias", "unset",
+		"wait", "[", ".", ":", "if", "then", "else", "elif", "fi",
+		"do", "done", "case", "esac", "while", "until", "for", "in",
+		"{", "}", "!", "function", "select",
+	};
+	size_t n;
+
+	if (cmd[strcspn(cmd, ";&|<>()$`\\\"'*?[]#~=%{}!\n")] != '\0')
+		return 0;
+	cmd += strspn(cmd, " \t");
+	n = strcspn(cmd, " \t");
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++)
+		if (strlen(builtins[i]) == n && !strncmp(cmd, builtins[i], n))
+			return 0;
+	return 1;
+}
+
 static int mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
@@ -185,10 +219,25 @@ struct oracle *oracle_new(const struct oracle_opts *opts, char *err,
 		return NULL;
 	}
 	o->o = *opts;
+	if (simple_cmd(opts->cmd)) {
+		size_t n = strlen(opts->cmd) + sizeof("exec ");
+
+		o->cmd = malloc(n);
+		if (o->cmd)
+			snprintf(o->cmd, n, "exec %s", opts->cmd);
+	}
+	if (!o->cmd)
+		o->cmd = strdup(opts->cmd);
+	if (!o->cmd) {
+		free(o);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	if (o->o.jobs == 0)
 		o->o.jobs = 1;
 	o->calls = calloc(o->o.jobs, sizeof(*o->calls));
 	if (!o->calls) {
+		free(o->cmd);
 		free(o);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -201,6 +250,7 @@ struct oracle *oracle_new(const struct oracle_opts *opts, char *err,
 			snprintf(err, errlen, "cannot create --workdir '%s': %s",
 				 opts->workdir, strerror(errno));
 			free(o->calls);
+			free(o->cmd);
 			free(o);
 			return NULL;
 		}
@@ -314,9 +364,8 @@ void oracle_start(struct oracle *o, const struct oracle_call *c)
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	int ep[2] = { -1, -1 };
 	char *envstr = NULL, **env = NULL;
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)o->o.cmd, NULL };
+	char *argv[] = { (char *)"sh", (char *)"-c", o->cmd, NULL };
 	pid_t parent = getpid();
-	ssize_t got;
 	int e;
 
 	for (unsigned i = 0; i < o->o.jobs && !k; i++)
@@ -326,7 +375,7 @@ void oracle_start(struct oracle *o, const struct oracle_call *c)
 		abort();	/* the caller broke the contract */
 	memset(k, 0, sizeof(*k));
 	k->used = 1;
-	k->fd_in = k->fd_out = k->fd_err = -1;
+	k->fd_in = k->fd_out = k->fd_err = k->fd_ep = -1;
 	k->tag = c->tag;
 	k->n = c->n;
 	k->k = c->k;
@@ -401,22 +450,12 @@ child_fail:
 	k->fd_in = in[1];
 	k->fd_out = out[0];
 	k->fd_err = er[0];
-	do
-		got = read(ep[0], &e, sizeof(e));
-	while (got < 0 && errno == EINTR);
-	close(ep[0]);
+	/* Whether exec worked is learnt in the event loop, not waited for
+	 * here, so that starting calls does not wait on the kernel. */
+	k->fd_ep = ep[0];
+	set_nonblock(k->fd_ep);
 	free(env);
 	free(envstr);
-	if (got == (ssize_t)sizeof(e)) {
-		waitpid(k->pid, NULL, 0);
-		k->pid = 0;
-		close_fd(&k->fd_in);
-		close_fd(&k->fd_out);
-		close_fd(&k->fd_err);
-		return start_failed(k, k->workdir ? "cannot exec /bin/sh in "
-				    "the scratch directory" :
-				    "cannot exec /bin/sh", e);
-	}
 	set_nonblock(k->fd_in);
 	set_nonblock(k->fd_out);
 	set_nonblock(k->fd_err);
@@ -732,6 +771,26 @@ static void drain(struct oracle *o, struct call *k, int err)
 	(void)o;
 }
 
+/* Whether the child's exec failed: it wrote errno before _exit(127). */
+static void exec_check(struct call *k)
+{
+	int e;
+	ssize_t r;
+
+	if (k->fd_ep < 0)
+		return;
+	r = read(k->fd_ep, &e, sizeof(e));
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r == (ssize_t)sizeof(e)) {
+		snprintf(k->what, sizeof(k->what), "%s", k->workdir ?
+			 "cannot exec /bin/sh in the scratch directory" :
+			 "cannot exec /bin/sh");
+		k->start_errno = e ? e : EIO;
+	}
+	close_fd(&k->fd_ep);
+}
+
 /* Notice exits: kill what the shell left in its group, then reap it. */
 static void reap(struct call *k)
 {
@@ -754,7 +813,7 @@ int oracle_wait(struct oracle *o, double timeout,
 		void (*fn)(void *arg, const struct oracle_done *d), void *arg)
 {
 	double until = timeout > 0 ? oracle_now() + timeout : 0;
-	struct pollfd *pf = malloc((3 * o->o.jobs + 1) * sizeof(*pf));
+	struct pollfd *pf = malloc((4 * o->o.jobs + 1) * sizeof(*pf));
 	int finished = 0;
 
 	if (!pf)
@@ -785,6 +844,10 @@ int oracle_wait(struct oracle *o, double timeout,
 				pf[np].fd = k->fd_err;
 				pf[np++].events = POLLIN;
 			}
+			if (k->fd_ep >= 0) {
+				pf[np].fd = k->fd_ep;
+				pf[np++].events = POLLIN;
+			}
 			if (k->deadline && !k->exited &&
 			    (wake < 0 || k->deadline < wake))
 				wake = k->deadline;
@@ -809,6 +872,7 @@ int oracle_wait(struct oracle *o, double timeout,
 
 			if (!k->used)
 				continue;
+			exec_check(k);
 			feed(k);
 			drain(o, k, 0);
 			drain(o, k, 1);
@@ -827,6 +891,7 @@ int oracle_wait(struct oracle *o, double timeout,
 			}
 			if (k->exited) {
 				close_fd(&k->fd_in);
+				exec_check(k);
 				if (k->fd_out < 0 && k->fd_err < 0) {
 					finish(o, k, fn, arg);
 					finished++;
@@ -857,6 +922,7 @@ void oracle_free(struct oracle *o)
 		close_fd(&k->fd_in);
 		close_fd(&k->fd_out);
 		close_fd(&k->fd_err);
+		close_fd(&k->fd_ep);
 		free(k->in);
 		free(k->out);
 		free(k->workdir);
@@ -865,6 +931,7 @@ void oracle_free(struct oracle *o)
 		live = NULL;
 	free(o->calls);
 	free(o->workdir);
+	free(o->cmd);
 	free(o->y);
 	free(o);
 }
