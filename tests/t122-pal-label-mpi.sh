@@ -42,6 +42,13 @@ test_expect_success 'serially, -n 2 and -n 3: the same set of rows' '
 	test "$(wc -l <ranks)" -ge 2
 '
 
+test_expect_success '--inflight and --batch change the pace, not the rows' '
+	mpi 2 pal-label --builtin branin --grad --noise 0.1 --seed 5 --inflight 1 --batch 1 -i in.pal -o i1.pal </dev/null &&
+	mpi 3 pal-label --builtin branin --grad --noise 0.1 --seed 5 --inflight 8 --batch 100 -i in.pal -o i8.pal </dev/null &&
+	rows i1.pal id,x,w,y,grad,status >i1.csv && test_cmp s.csv i1.csv &&
+	rows i8.pal id,x,w,y,grad,status >i8.csv && test_cmp s.csv i8.csv
+'
+
 test_expect_success 'the farm shares the rows: every rank evaluates some' '
 	pal-cat --head 200 in.pal >few.pal &&
 	mpi 3 pal-label --builtin toy --delay 2ms -i few.pal -o d.pal </dev/null &&
