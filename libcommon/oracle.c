@@ -2,7 +2,7 @@
  * oracle.c: a pool of external oracle processes driven by poll(2); see
  * oracle.h.
  *
- * Each call is a fork of this process that becomes the leader of a new
+ * Each call is a vfork of this process that becomes the leader of a new
  * process group and execs /bin/sh -c CMD.  The parent feeds its standard
  * input, gathers its standard output and the start of its standard error
  * through non-blocking pipes, and learns of its exit through a SIGCHLD
@@ -358,6 +358,45 @@ static void start_failed(struct call *k, const char *what, int e)
 	k->exit_time = oracle_now();
 }
 
+/*
+ * vfork and exec /bin/sh in the child, with fds in, out and err as its
+ * standard input, output and error, in dir if not NULL, in a new process
+ * group, killed if parent dies.  vfork: no page tables are copied, which
+ * matters in an MPI process with large mappings.  The child makes system
+ * calls only; if exec fails it writes errno to ep.  Returns the pid or -1.
+ */
+static pid_t spawn(char *const argv[], char *const env[], int in, int out,
+		   int err, int ep, const char *dir, pid_t parent)
+{
+	pid_t pid = vfork();
+	sigset_t none;
+	int e;
+
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		goto fail;
+	if (dir && chdir(dir) < 0)
+		goto fail;
+	execve("/bin/sh", argv, env);
+fail:
+	e = errno;
+	if (write(ep, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 void oracle_start(struct oracle *o, const struct oracle_call *c)
 {
 	struct call *k = NULL;
@@ -403,44 +442,21 @@ void oracle_start(struct oracle *o, const struct oracle_call *c)
 	}
 	k->in = rows_text(c->x, c->n, c->d, &k->in_len);
 	env = call_env(o, c, k->workdir, &envstr);
-	if (!k->in || !env)
+	if (!k->in || !env) {
+		free(env);
+		free(envstr);
 		return start_failed(k, "out of memory", ENOMEM);
+	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(er, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		e = errno;
 		goto fail;
 	}
-	k->pid = fork();
+	k->pid = spawn(argv, env, in[0], out[1], er[1], ep[1], k->workdir,
+		       parent);
 	if (k->pid < 0) {
 		e = errno;
 		goto fail;
-	}
-	if (k->pid == 0) {
-		/* The child: async-signal-safe calls only, then exec. */
-		sigset_t none;
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
-		    dup2(er[1], 2) < 0)
-			goto child_fail;
-		if (k->workdir && chdir(k->workdir) < 0)
-			goto child_fail;
-		execve("/bin/sh", argv, env);
-child_fail:
-		e = errno;
-		if (write(ep[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
 	}
 	setpgid(k->pid, k->pid);	/* also here, against the race */
 	close(in[0]);
@@ -450,8 +466,8 @@ child_fail:
 	k->fd_in = in[1];
 	k->fd_out = out[0];
 	k->fd_err = er[0];
-	/* Whether exec worked is learnt in the event loop, not waited for
-	 * here, so that starting calls does not wait on the kernel. */
+	/* Whether exec worked is read in the event loop, with the other
+	 * pipes: EOF, or the child's errno. */
 	k->fd_ep = ep[0];
 	set_nonblock(k->fd_ep);
 	free(env);
