@@ -7,15 +7,15 @@
 #      ranks, against a shell "while read" loop that runs the same command
 #      string through sh -c per row (the ratio; target >= 0.8), and
 #      against a loop that pipes each line to the command directly;
-#   3. worker utilisation with --delay exp:20ms: the ideal time is the sum
-#      of the rows' delays divided by the workers (ranks x -j); the delays
-#      are measured by a run that waits them all out at once (-j 4096).
-#      Utilisation = ideal / the farm's span (first t_start to last t_end
-#      in the output); target >= 95 %.  The wall time, mpirun's start-up
-#      included, is shown too.
+#   3. worker utilisation with --delay exp:20ms, PER_WORKER rows per worker
+#      (ranks x -j): the ideal time is the sum of the rows' delays divided
+#      by the workers; the delays are measured by a run that waits them all
+#      out at once (-j 4096).  Utilisation = ideal / the farm's span (first
+#      t_start to last t_end in the output); target >= 95 %.  The wall
+#      time, mpirun's start-up included, is shown too.
 #
 # Standalone: sh bench/label.sh (uses bin/ of its tree).  ROWS (default
-# 2000000), EXEC_ROWS (1000) and DELAY_ROWS (400) set the sizes.  Timings
+# 2000000), EXEC_ROWS (1000) and PER_WORKER (150) set the sizes.  Timings
 # are single runs: on a shared machine, read them as such.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +24,7 @@ PATH=$TOP/bin:$TOP/$O/tests:$PATH
 export PATH
 ROWS=${ROWS:-2000000}
 EXEC_ROWS=${EXEC_ROWS:-1000}
-DELAY_ROWS=${DELAY_ROWS:-400}
+PER_WORKER=${PER_WORKER:-150}
 OMPI_ALLOW_RUN_AS_ROOT=1
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
@@ -51,7 +51,6 @@ mpi() { n=$1; shift; echo "mpirun --oversubscribe -n $n $*"; }
 awk -v n="$ROWS" 'BEGIN { print "x.0,x.1"; for (i = 0; i < n; i++) printf "%.6f,%.6f\n", (i % 1000) / 1000, (i % 977) / 977 }' |
 	pal-cat --from csv -o big.pal
 pal-cat --head "$EXEC_ROWS" big.pal >exec.pal
-pal-cat --head "$DELAY_ROWS" big.pal >delay.pal
 pal-cat --head 1 big.pal >one.pal
 pal-cat --columns x --to csv exec.pal | sed 1d | tr , ' ' >exec.txt
 
@@ -101,12 +100,8 @@ done
 echo "(ratio: rows/s against the sh -c loop; target >= 0.8 alone)"
 echo
 
-echo "3. utilisation, --delay exp:20ms, $DELAY_ROWS rows"
-pal-label --builtin toy --delay exp:20ms -j 4096 -i delay.pal -o ideal.pal
-sum=$(pal-cat --columns t_start,t_end --to csv ideal.pal | sed 1d |
-	awk -F, '{ s += $2 - $1 } END { printf "%.4f", s }')
-echo "sum of the delays: $sum s (measured with -j 4096: all at once)"
-printf '%-30s %7s %8s %8s %8s %7s %7s\n' "run" "workers" "ideal s" "span s" "wall s" "util" "wall%"
+echo "3. utilisation, --delay exp:20ms, $PER_WORKER rows per worker"
+printf '%-30s %7s %6s %8s %8s %8s %7s %7s\n' "run" "workers" "rows" "ideal s" "span s" "wall s" "util" "wall%"
 for how in alone n2 n2j4 n2d; do
 	case $how in
 	alone) pre=""; opt=""; w=1; label="alone" ;;
@@ -114,12 +109,19 @@ for how in alone n2 n2j4 n2d; do
 	n2j4) pre=$(mpi 2); opt="-j 4"; w=8; label="mpirun -n 2 -j 4" ;;
 	n2d) pre=$(mpi 2); opt="--dispatch-only"; w=1; label="mpirun -n 2 --dispatch-only" ;;
 	esac
+	n=$((PER_WORKER * w))
+	pal-cat --head "$n" big.pal >delay.pal
+	# The delays of these rows, waited out all at once.
+	pal-label --builtin toy --delay exp:20ms -j 4096 -i delay.pal -o ideal.pal
+	sum=$(pal-cat --columns t_start,t_end --to csv ideal.pal | sed 1d |
+		awk -F, '{ s += $2 - $1 } END { printf "%.4f", s }')
 	t=$(timed "$pre pal-label --builtin toy --delay exp:20ms $opt -i delay.pal -o u.pal </dev/null")
 	pal-cat --columns t_start,t_end --to csv u.pal | sed 1d |
-	awk -F, -v sum="$sum" -v w="$w" -v wall="$t" -v label="$label" '
+	awk -F, -v sum="$sum" -v w="$w" -v wall="$t" -v label="$label" -v n="$n" '
 		NR == 1 || $1 < s0 { s0 = $1 } NR == 1 || $2 > s1 { s1 = $2 }
 		END { ideal = sum / w; span = s1 - s0
-		      printf "%-30s %7d %8.3f %8.3f %8.3f %6.1f%% %6.1f%%\n", label, w,
+		      printf "%-30s %7d %6d %8.3f %8.3f %8.3f %6.1f%% %6.1f%%\n", label, w, n,
 			ideal, span, wall, 100 * ideal / span, 100 * ideal / wall }'
 done
-echo "(util: ideal / span; wall%: ideal / wall time, mpirun start-up included)"
+echo "(ideal: the sum of the rows' delays, measured with -j 4096, / workers;"
+echo " util: ideal / span; wall%: ideal / wall time, mpirun start-up included)"

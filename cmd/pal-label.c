@@ -1357,7 +1357,7 @@ static void size_batch(struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
 	double b;
-	uint32_t lo = cl->jobs * cl->chunk;
+	uint32_t lo = cl->chunk;
 
 	if (cl->batch) {
 		lb->B = cl->batch;
@@ -1401,7 +1401,10 @@ static int dispatch(struct label *lb)
 		return 0;	/* the first result fixes k first */
 	size_batch(lb);
 	for (int w = 1; w < lb->size; w++) {
+		/* Room for a batch: -j calls running, --inflight batches
+		 * waiting behind them. */
 		while (lb->outstanding[w] + lb->B <=
+		       (uint64_t)lb->cl->jobs * lb->cl->chunk +
 		       (uint64_t)lb->cl->inflight * lb->B) {
 			struct msgbuf m;
 			int64_t s;
