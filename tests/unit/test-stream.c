@@ -49,6 +49,17 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+static FILE *xtmpfile(void)
+{
+	FILE *fp = tmpfile();
+
+	if (!fp) {
+		perror("test-stream: tmpfile");
+		exit(99);
+	}
+	return fp;
+}
+
 struct bytes {
 	unsigned char *p;
 	size_t n;
@@ -229,15 +240,11 @@ static int write_file(const struct pal_frame *const *frames, int n, int level,
 		      int finish, uint64_t *offsets, struct bytes *out)
 {
 	char why[512];
-	FILE *tmp = tmpfile();
+	FILE *tmp = xtmpfile();
 	int rc;
 
 	out->p = NULL;
 	out->n = 0;
-	if (!tmp) {
-		perror("test-stream: tmpfile");
-		exit(99);
-	}
 	rc = write_frames(fileno(tmp), frames, n, level, finish, offsets, why,
 			  sizeof(why));
 	if (rc < 0)
@@ -776,7 +783,7 @@ static void test_metadata(void)
 
 	/* pal_write_kv writes a frame of one entry. */
 	{
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "t", 0);
 		const struct pal_frame *g;
 		struct pal_reader *r;
@@ -803,7 +810,7 @@ static void test_metadata(void)
 	}
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "t", 0);
 		int rc = pal_write_kv(w, bad[i].key, bad[i].value);
 		const struct pal_error *e = pal_writer_error(w);
@@ -841,7 +848,7 @@ static void test_passthrough(void)
 
 	for (int l = 0; l < 3; l++) {
 		struct pal_reader *r = pal_reader_mem(in.p, in.n, "in");
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "out",
 						     levels[l]);
 		const struct pal_frame *g;
@@ -888,7 +895,7 @@ static void test_passthrough(void)
 	/* Level 0 decompresses: every frame of its output has codec 0. */
 	{
 		struct pal_reader *r = pal_reader_mem(in.p, in.n, "in");
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "out", 0);
 		const struct pal_frame *g;
 		struct bytes out = { NULL, 0 };
@@ -953,7 +960,7 @@ static void test_writer_refuses(void)
 		struct pal_col cols[2];
 		struct pal_frame f = { .kind = bad[i].kind, .nrows = 1,
 				       .ncols = bad[i].ncols, .cols = cols };
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "t", 0);
 		const struct pal_error *e = pal_writer_error(w);
 		int rc, rc2;
@@ -985,7 +992,7 @@ static void test_writer_refuses(void)
 				       .data = data };
 		struct pal_frame f = { .kind = PAL_DATA, .nrows = 4, .ncols = 1,
 				       .cols = &col };
-		FILE *tmp = tmpfile();
+		FILE *tmp = xtmpfile();
 		struct pal_writer *w = pal_writer_fd(fileno(tmp), "t", 0);
 		int rc1, rc2, rc3;
 
