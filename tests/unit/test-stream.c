@@ -339,8 +339,8 @@ static int reap(pid_t pid)
 
 /*
  * Read every frame of r and compare it with want[0..n), then expect a
- * clean end.  With check_align, also check the alignment of column data.
- * Returns 1 if all is as expected, else 0 with the reason in why.
+ * clean end.  Returns 1 if all is as expected, else 0 with the reason in
+ * why.
  */
 static int read_expect(struct pal_reader *r, const struct pal_frame *const *want,
 		       int n, char *why, size_t cap)
@@ -376,6 +376,17 @@ static int read_expect(struct pal_reader *r, const struct pal_frame *const *want
 static int has(const char *msg, const char *needle)
 {
 	return strstr(msg, needle) != NULL;
+}
+
+/* A writer level for messages: "keep", "0", ... "9". */
+static const char *level_name(int level)
+{
+	static const char *const names[] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+	};
+
+	return level == PAL_LEVEL_KEEP ? "keep" :
+	       level >= 0 && level <= 9 ? names[level] : "?";
 }
 
 static const int all_dtypes[] = {
@@ -698,10 +709,11 @@ static void test_levels(void)
 			ok = read_expect(r, zl, 1, why, sizeof(why));
 			pal_reader_free(r);
 		}
-		CHECK(ok, "level %d: a compressible frame reads back the same "
-		      "(%s)", levels[i], ok ? "yes" : why);
-		CHECK(codec == want, "level %d: a compressible frame is stored "
-		      "with codec %d (want %d), %zu bytes", levels[i], codec,
+		CHECK(ok, "level %s: a compressible frame reads back the same "
+		      "(%s)", level_name(levels[i]), ok ? "yes" : why);
+		CHECK(codec == want, "level %s: a compressible frame is stored "
+		      "with codec %d (want %d), %zu bytes",
+		      level_name(levels[i]), codec,
 		      want, b.n);
 		bytes_free(&b);
 	}
@@ -883,7 +895,8 @@ static void test_passthrough(void)
 				pal_reader_free(r);
 			}
 		}
-		CHECK(ok, "pal_write_passthrough at level %d: %s (%s)", levels[l],
+		CHECK(ok, "pal_write_passthrough at level %s: %s (%s)",
+		      level_name(levels[l]),
 		      levels[l] == PAL_LEVEL_KEEP ? "the input byte for byte" :
 		      "the same frames, re-encoded", ok ? "yes" : why);
 		bytes_free(&out);
@@ -1117,6 +1130,36 @@ static void test_default_rows(void)
 		      PRIu64 " (%" PRIu64 " bytes a frame)", rowbytes, rows,
 		      rows * rowbytes);
 	}
+
+	/* A frame of that many rows, as written: about 1 MiB stored. */
+	{
+		struct colspec cs[2] = { { "id", PAL_U64, 1 },
+					 { "x", PAL_F64, 3 } };
+		struct pal_frame f;
+		const struct pal_frame *fl[1] = { &f };
+		const struct pal_frame *g;
+		struct pal_reader *r;
+		struct bytes b;
+		uint64_t rows, stored = 0;
+
+		frame_make(&f, cs, 2, 1, 1, FILL_RANDOM);
+		rows = pal_default_rows(f.cols, 2);
+		frame_free(&f);
+		frame_make(&f, cs, 2, rows, 1, FILL_RANDOM);
+		if (write_file(fl, 1, 0, 1, NULL, &b) == 0) {
+			r = pal_reader_mem(b.p, b.n, "mem");
+			if (pal_read(r, &g) == 1)
+				stored = g->stored_bytes;
+			pal_reader_free(r);
+		}
+		CHECK(stored > PAL_DEFAULT_FRAME_BYTES - 32 &&
+		      stored < PAL_DEFAULT_FRAME_BYTES + 4096,
+		      "a frame of pal_default_rows rows (%" PRIu64 ") of 32 "
+		      "bytes is stored in %" PRIu64 " bytes, about 1 MiB", rows,
+		      stored);
+		bytes_free(&b);
+		frame_free(&f);
+	}
 }
 
 static void test_schema_helpers(void)
@@ -1283,8 +1326,8 @@ static void test_file_vs_pipe(void)
 
 /*
  * Read the n bytes at p; expect nok good frames, then an error of kind
- * with every needle in its message (NULL-terminated list), and -1 from
- * every later call.  Returns the error's offset field.
+ * with every needle in its message (a NULL-terminated list), and -1 with
+ * the same message from every later call.
  */
 static void expect_error(const char *what, const unsigned char *p, size_t n,
 			 int nok, int kind, const char *const *needles)
