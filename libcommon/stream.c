@@ -1089,14 +1089,18 @@ static size_t deflate_pieces(struct pal_writer *w, const struct iovec *iov,
 		return 0;
 	w->zs.next_out = w->zbuf.p;
 	w->zs.avail_out = (uInt)bound;
-	for (int i = 0; i < n; i++) {
-		int last = i == n - 1;
+	/* Only the first raw_len bytes are payload: the pieces of a metadata
+	 * frame end with the padding of its uncompressed form. */
+	for (int i = 0; i < n && raw_len > 0; i++) {
+		size_t len = iov[i].iov_len < raw_len ? iov[i].iov_len : raw_len;
+		int last = len == raw_len;
 
 		w->zs.next_in = iov[i].iov_base;
-		w->zs.avail_in = (uInt)iov[i].iov_len;
+		w->zs.avail_in = (uInt)len;
 		if (deflate(&w->zs, last ? Z_FINISH : Z_NO_FLUSH) !=
 		    (last ? Z_STREAM_END : Z_OK) || w->zs.avail_in != 0)
 			return 0;
+		raw_len -= len;
 	}
 	return bound - w->zs.avail_out;
 }
