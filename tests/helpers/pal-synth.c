@@ -4,14 +4,15 @@
  * and "std" (f64, width K), fast and deterministically from a seed.  Not
  * installed; tests use it to feed pal-select and other consumers.
  *
- *	pal-synth [--dim d] [--frame-rows n] [--nan-every m] [--outputs k]
- *		  [--quantize q] [--rows n] [--seed s] [--start-id i]
+ *	pal-synth [--dim d] [--frame-rows n] [--meta key=value]
+ *		  [--nan-every m] [--outputs k] [--quantize q] [--rows n]
+ *		  [--seed s] [--start-id i]
  *
  * x is uniform in [0, 1)^d, mean is standard normal and std is uniform in
  * [0, 1).  --quantize q rounds mean and std to multiples of q (to make
  * ties); --nan-every m makes the std of every m-th row (ids m-1, 2m-1, ...
  * counted from --start-id) NaN.  Rows are written --frame-rows at a time
- * (default: frames of about 1 MiB).
+ * (default: frames of about 1 MiB), after a metadata frame for each --meta.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,14 +29,16 @@
 #include "banned.h"
 
 static const char usage_text[] =
-	"usage: pal-synth [--dim d] [--frame-rows n] [--nan-every m] "
-	"[--outputs k]\n"
-	"                 [--quantize q] [--rows n] [--seed s] "
-	"[--start-id i]\n";
+	"usage: pal-synth [--dim d] [--frame-rows n] [--meta key=value]\n"
+	"                 [--nan-every m] [--outputs k] [--quantize q] "
+	"[--rows n]\n"
+	"                 [--seed s] [--start-id i]\n";
 
 struct cmdline {
 	uint64_t rows, dim, outputs, seed, start_id, frame_rows, nan_every;
 	double quantize;
+	char **meta;			/* "key=value", nmeta of them */
+	int nmeta;
 };
 
 static uint64_t count_arg(const char *opt, const char *arg, uint64_t min,
@@ -51,12 +54,13 @@ static uint64_t count_arg(const char *opt, const char *arg, uint64_t min,
 
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
-	enum { OPT_DIM = 256, OPT_FRAME_ROWS, OPT_NAN_EVERY, OPT_OUTPUTS,
+	enum { OPT_DIM = 256, OPT_FRAME_ROWS, OPT_META, OPT_NAN_EVERY, OPT_OUTPUTS,
 	       OPT_QUANTIZE, OPT_ROWS, OPT_SEED, OPT_START_ID };
 	static const struct option opts[] = {
 		{ "dim", required_argument, NULL, OPT_DIM },
 		{ "frame-rows", required_argument, NULL, OPT_FRAME_ROWS },
 		{ "help", no_argument, NULL, 'h' },
+		{ "meta", required_argument, NULL, OPT_META },
 		{ "nan-every", required_argument, NULL, OPT_NAN_EVERY },
 		{ "outputs", required_argument, NULL, OPT_OUTPUTS },
 		{ "quantize", required_argument, NULL, OPT_QUANTIZE },
@@ -84,6 +88,14 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
+		case OPT_META:
+			if (!strchr(optarg, '='))
+				usage_die("--meta: expected key=value, got '%s'",
+					  optarg);
+			cl->meta = xrealloc(cl->meta, (cl->nmeta + 1) *
+					    sizeof(*cl->meta));
+			cl->meta[cl->nmeta++] = optarg;
+			break;
 		case OPT_NAN_EVERY:
 			cl->nan_every = count_arg("--nan-every", optarg, 1,
 						  UINT64_MAX);
@@ -145,6 +157,14 @@ int main(int argc, char **argv)
 	if (!b)
 		die("out of memory");
 	w = xwriter(1, "stdout", 0);
+	for (int i = 0; i < cl.nmeta; i++) {
+		char *eq = strchr(cl.meta[i], '=');
+
+		*eq = '\0';
+		if (pal_write_kv(w, cl.meta[i], eq + 1) < 0)
+			die_writer(w);
+	}
+	free(cl.meta);
 	rng_seed(&r, cl.seed, 0);
 	while (done < cl.rows) {
 		uint64_t n = cl.rows - done < b->cap ? cl.rows - done : b->cap;
