@@ -736,18 +736,20 @@ static void choose(struct select *st, char *chosen)
 		return;
 	}
 	if (!cl->diverse) {
-		for (size_t j = 0; j < h->n && n < cl->top; j++) {
-			int ok = 1;
+		size_t *taken = xmalloc((h->n ? h->n : 1) * sizeof(*taken));
 
-			for (size_t k = 0; k < j && ok; k++)
-				if (chosen[k] && dist2(x, h->e[j].slot,
-						       h->e[k].slot) < d2min)
-					ok = 0;
-			if (ok) {
+		for (size_t j = 0; j < h->n && n < cl->top; j++) {
+			size_t k = 0;
+
+			while (k < n && dist2(x, h->e[j].slot,
+					      h->e[taken[k]].slot) >= d2min)
+				k++;
+			if (k == n) {
 				chosen[j] = 1;
-				n++;
+				taken[n++] = j;
 			}
 		}
+		free(taken);
 		return;
 	}
 	if (h->n == 0 || cl->top == 0)
