@@ -637,8 +637,10 @@ static enum dest route(struct select *st, const struct pal_frame *f,
 	}
 	if (s < 0)
 		s = NAN;	/* a negative std is as meaningless as NaN */
-	if (cl->has_threshold && !(s > cl->threshold))
+	if (cl->has_threshold && !(s > cl->threshold)) {
+		st->nnan += isnan(s);
 		return D_REST;
+	}
 	if (!cl->has_top)
 		return D_SEL;
 	e.score = score(st, f, i, id, s);

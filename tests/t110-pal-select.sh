@@ -387,7 +387,15 @@ test_expect_success '-o and -i are atomic files; --rest - writes to stdout' '
 test_expect_success '-v reports the counts' '
 	pal-synth --rows 300 --nan-every 3 --seed 2 >nan.pal &&
 	pal-select -v --top 10 --rest /dev/null nan.pal 2>err >/dev/null &&
-	test_grep "300 rows: 10 selected, 290 to rest (0 of them excluded); 100 unranked" err
+	test_grep "300 rows: 10 selected, 290 to rest (0 of them excluded); 100 unranked" err &&
+	awk -F, "NR > 1 && \$1 < 30 { print \$1 }" in.csv >few.csv &&
+	{ echo id; cat few.csv; } | pal-cat --from csv -o few.pal &&
+	pal-select -v --threshold 0.5 --exclude few.pal --excluded ex.pal \
+		nan.pal 2>err >/dev/null &&
+	n=$(ids nan.pal | awk "\$1 >= 30" | grep -c .) &&
+	above=$(pal-select --threshold 0.5 nan.pal | pal-cat --to csv |
+		awk -F, "NR > 1 && \$1 >= 30" | grep -c .) &&
+	test_grep "300 rows: $above selected, $((n - above)) to rest, 30 excluded; 90 unranked" err
 '
 
 # rss_flat SMALL BIG ARGS...: max RSS of pal-select ARGS on BIG rows is
