@@ -897,58 +897,69 @@ static void child_finish(const struct child *ch)
 }
 
 /*
- * Whether the header line of the CSV the child is printing names an "id"
- * column, seen without consuming it (MSG_PEEK).  Blank and '#' lines before
- * it are skipped, as csv.c does.
+ * A stdio stream on the child's output that keeps a copy of the first bytes
+ * read through it, so that the header line csv.c reads can be looked at
+ * afterwards (csv.c numbers rows itself when the header has no "id", and
+ * does not say whether it did).
  */
-static int header_has_id(const struct child *ch)
+#define TAP_MAX (1u << 20)
+
+struct tap {
+	int fd;
+	char *buf;
+	size_t len;
+	int done;
+};
+
+static ssize_t tap_read(void *cookie, char *b, size_t size)
 {
-	size_t want = 512;
-	char *buf = NULL;
+	struct tap *t = cookie;
+	ssize_t n;
 
-	for (;;) {
-		ssize_t n;
-		char *line, *end;
+	do
+		n = read(t->fd, b, size);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && !t->done) {
+		size_t k = (size_t)n;
 
-		buf = xrealloc(buf, want + 1);
-		n = recv(ch->fd, buf, want, MSG_PEEK | MSG_WAITALL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("cannot read the output of '%s'", ch->cmd);
+		if (k > TAP_MAX - t->len) {
+			k = TAP_MAX - t->len;
+			t->done = 1;
 		}
-		buf[n] = '\0';
-		for (line = buf; *line; line = end + 1) {
-			char *save = NULL, *tok;
-			int found = 0;
-
-			end = strchr(line, '\n');
-			if (!end && (size_t)n == want)
-				break;		/* line not complete yet */
-			if (end)
-				*end = '\0';
-			while (*line == ' ' || *line == '\t')
-				line++;
-			if (*line == '\0' || *line == '#' || *line == '\r') {
-				if (!end)
-					break;
-				continue;
-			}
-			for (tok = strtok_r(line, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				tok += strspn(tok, " \t\"");
-				found |= !strncmp(tok, "id", 2) &&
-					 tok[2 + strspn(tok + 2, " \t\"\r")] == '\0';
-			}
-			free(buf);
-			return found;
-		}
-		if ((size_t)n < want || want >= (1u << 24)) {
-			free(buf);
-			return 0;	/* no header: csv.c will say so */
-		}
-		want *= 4;
+		t->buf = xrealloc(t->buf, t->len + k + 1);
+		memcpy(t->buf + t->len, b, k);
+		t->len += k;
+		t->buf[t->len] = '\0';
 	}
+	return n;
+}
+
+/*
+ * Whether the header line in the text s (its first line that is neither
+ * blank nor a '#' comment, as csv.c has it) names a column "id".
+ */
+static int header_has_id(char *s)
+{
+	char *line, *end, *save = NULL, *tok;
+	int found = 0;
+
+	for (line = s; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		line += strspn(line, " \t");
+		if (*line != '\0' && *line != '#' && *line != '\r')
+			break;
+	}
+	if (!line)
+		return 0;
+	for (tok = strtok_r(line, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " \t\"");
+		found |= !strncmp(tok, "id", 2) &&
+			 tok[2 + strspn(tok + 2, " \t\"\r")] == '\0';
+	}
+	return found;
 }
 
 /* Check a data frame from the child: id and x, as the options expect. */
@@ -962,7 +973,8 @@ static const char *check_child_frame(const struct cmdline *cl,
 	if (!id || id->dtype != PAL_U64 || id->width != 1)
 		snprintf(why, cap, "no u64 column 'id' of width 1");
 	else if (!x || x->dtype != PAL_F64)
-		snprintf(why, cap, "no f64 column 'x'");
+		snprintf(why, cap, "no f64 column 'x' (a CSV header needs "
+			 "x or x.0, x.1, ...)");
 	else if (*dim && x->width != *dim)
 		snprintf(why, cap, "x has width %" PRIu32 ", not %" PRIu32,
 			 x->width, *dim);
@@ -1012,8 +1024,9 @@ static void exec_pal(const struct cmdline *cl, const struct child *ch,
 static void exec_csv(const struct cmdline *cl, const struct child *ch,
 		     struct pal_writer *w)
 {
-	int has_id = header_has_id(ch);
-	FILE *fp = fdopen(ch->fd, "r");
+	static const cookie_io_functions_t io = { .read = tap_read };
+	struct tap tap = { .fd = ch->fd };
+	FILE *fp = fopencookie(&tap, "r", io);
 	struct pal_error err = { 0 };
 	struct csv_reader *cr;
 	const struct pal_col *schema;
@@ -1021,6 +1034,7 @@ static void exec_csv(const struct cmdline *cl, const struct child *ch,
 	uint32_t ncols, dim = cl->dim;
 	uint64_t next_id = cl->start_id;
 	char why[600];
+	int has_id;
 	int64_t k;
 
 	if (!fp)
@@ -1028,10 +1042,16 @@ static void exec_csv(const struct cmdline *cl, const struct child *ch,
 	cr = csv_reader_open(fp, "command output", ',', NULL, 0, &err);
 	if (!cr)
 		child_bad_output(ch, err.msg);
+	tap.done = 1;
+	has_id = header_has_id(tap.buf);
+	free(tap.buf);
 	schema = csv_schema(cr, &ncols);
 	b = pal_batch_new(schema, ncols, pal_default_rows(schema, ncols));
 	if (!b)
 		die("out of memory");
+	/* A header without x is not candidates, even with no rows. */
+	if (check_child_frame(cl, &b->f, &dim, why, sizeof(why)))
+		child_bad_output(ch, why);
 	while ((k = csv_read(cr, b, &err)) > 0) {
 		uint64_t *ids = (uint64_t *)b->f.cols[0].data;
 
@@ -1051,22 +1071,28 @@ static void exec_csv(const struct cmdline *cl, const struct child *ch,
 	pal_batch_free(b);
 	csv_reader_free(cr);
 	fclose(fp);
+	close(ch->fd);
 }
 
 static void gen_exec(const struct cmdline *cl, const struct out *o,
 		     struct pal_writer *w)
 {
 	struct child ch;
-	unsigned char magic[4];
+	unsigned char magic[1];
 	ssize_t n;
 
 	child_start(&ch, cl, o);
+	/*
+	 * One byte tells: a pal stream starts with 0x89, which no CSV text
+	 * does (in UTF-8 it cannot start a character).  The pal reader then
+	 * checks the rest of the magic.
+	 */
 	do
-		n = recv(ch.fd, magic, sizeof(magic), MSG_PEEK | MSG_WAITALL);
+		n = recv(ch.fd, magic, 1, MSG_PEEK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		die_errno("cannot read the output of '%s'", ch.cmd);
-	if (n == 4 && !memcmp(magic, PAL_MAGIC, 4))
+	if (n == 1 && magic[0] == (unsigned char)PAL_MAGIC[0])
 		exec_pal(cl, &ch, w);
 	else
 		exec_csv(cl, &ch, w);
