@@ -32,17 +32,11 @@
 #include "banned.h"
 
 static const char usage_text[] =
-	"usage: pal-gen [-hV] [--bounds lo:hi,...] [--dim d] [--method name]\n"
-	"               [--n n] [-o file] [--scramble] [--seed s] [--skip k]\n"
-	"               [--start-id id]\n"
-	"       pal-gen [-hV] --perturb sigma [--bounds lo:hi,...] [--copies k]\n"
-	"               [-i file] [--keep list] [-o file] [--seed s]\n"
-	"               [--start-id id]\n"
-	"       pal-gen [-hV] --walk langevin --dt t --temperature kt\n"
-	"               [--bounds lo:hi,...] [--copies k] [--friction g] [-i file]\n"
-	"               [--keep list] [-o file] [--seed s] [--start-id id]\n"
-	"       pal-gen [-hV] --exec command [--bounds lo:hi,...] [--dim d]\n"
-	"               [-i file] [--n n] [-o file] [--seed s] [--start-id id]\n";
+	"usage: pal-gen [-hV] [--bounds lo:hi,...] [--copies k] [--dim d] [--dt t]\n"
+	"               [--exec command] [--friction g] [-i file] [--keep list]\n"
+	"               [--method name] [--n n] [-o file] [--perturb sigma]\n"
+	"               [--scramble] [--seed s] [--skip k] [--start-id id]\n"
+	"               [--temperature kt] [--walk langevin]\n";
 
 enum mode { MODE_DESIGN, MODE_PERTURB, MODE_WALK, MODE_EXEC };
 enum method { UNIFORM, NORMAL, SOBOL, HALTON, LHS, GRID };
@@ -76,8 +70,9 @@ struct cmdline {
 	int copies_set;
 	double dt, friction, temperature;
 	int dt_set, friction_set, temperature_set;
-	char **keep;			/* --keep */
+	char **keep;			/* --keep: names in keep_buf */
 	uint32_t nkeep;
+	char *keep_buf;
 	const char *exec;
 	const char *input;
 	const char *output;
@@ -87,9 +82,10 @@ static _Noreturn void usage(int status)
 {
 	if (status == 0) {
 		fputs(usage_text, stdout);
-		fputs("\nWrite candidate points as a pal stream: a design in a box,\n"
-		      "steps from the points of an input stream, or the output of\n"
-		      "a command.  See pal-gen(1).\n", stdout);
+		fputs("\nWrite candidate points as a pal stream: a design of --n\n"
+		      "points (--method), steps from the points of an input stream\n"
+		      "(--perturb, --walk), or what a command prints (--exec).\n"
+		      "See pal-gen(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -167,6 +163,8 @@ static void parse_sigma(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	cl->nsigma = 0;
+
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (cl->nsigma == PAL_MAX_WIDTH)
 			usage_die("--perturb: more than %u values", PAL_MAX_WIDTH);
@@ -191,6 +189,12 @@ static int is_written_column(const char *name)
 static void parse_keep(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
+
+	free(cl->keep_buf);
+	free(cl->keep);
+	cl->keep = NULL;
+	cl->nkeep = 0;
+	cl->keep_buf = s;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!pal_name_valid(tok))
@@ -1127,5 +1131,10 @@ int main(int argc, char **argv)
 	xpal_finish(w);
 	pal_writer_free(w);
 	out_commit(&out);
+	free(cl.lo);
+	free(cl.hi);
+	free(cl.sigma);
+	free(cl.keep);
+	free(cl.keep_buf);
 	return 0;
 }
