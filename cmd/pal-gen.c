@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -695,11 +696,13 @@ static void check_point(const struct stepper *s, const struct incols *in,
 	const double *x = in->x + r * s->dim;
 
 	for (uint32_t j = 0; j < s->dim; j++) {
-		if (!isfinite(x[j]) ||
-		    (in->grad && !isfinite(in->grad[r * s->dim + j])))
-			die("input row id %" PRIu64 " has a non-finite %s "
-			    "(x.%" PRIu32 " = %g)", in->id[r],
-			    isfinite(x[j]) ? "grad" : "x", j, x[j]);
+		if (!isfinite(x[j]))
+			die("input row id %" PRIu64 " has a non-finite x "
+			    "(x.%" PRIu32 " = %g)", in->id[r], j, x[j]);
+		if (in->grad && !isfinite(in->grad[r * s->dim + j]))
+			die("input row id %" PRIu64 " has a non-finite grad "
+			    "(grad.%" PRIu32 " = %g)", in->id[r], j,
+			    in->grad[r * s->dim + j]);
 		if (cl->nbounds && (x[j] < cl->lo[j] || x[j] > cl->hi[j]))
 			die("input row id %" PRIu64 " is outside --bounds "
 			    "(x.%" PRIu32 " = %.17g not in [%.17g, %.17g])",
@@ -880,6 +883,10 @@ static _Noreturn void child_bad_output(const struct child *ch, const char *why)
 	int st;
 
 	close(ch->fd);
+	/* A command whose output ended is exiting: give it 100 ms, so that
+	 * its own status is what we report, then stop it. */
+	for (int i = 0; i < 20 && waitpid(ch->pid, &st, WNOHANG) == 0; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
 	if (waitpid(ch->pid, &st, WNOHANG) == 0) {
 		kill(ch->pid, SIGTERM);
 		st = child_wait(ch);

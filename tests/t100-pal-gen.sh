@@ -378,6 +378,12 @@ test_expect_success 'walk: missing grad, or no --dt, is an error' '
 	test_grep "needs --dt" err
 '
 
+test_expect_success 'walk: a non-finite gradient is a data error naming the row' '
+	printf "id,x,grad\n3,0.5,nan\n" | pal-cat --from csv >nan.pal &&
+	must_fail 1 pal-gen --walk langevin --dt 1 --temperature 0 -i nan.pal >out 2>err &&
+	test_grep "row id 3 has a non-finite grad" err
+'
+
 test_expect_success 'steps: input without x is a data error, a missing file too' '
 	printf "y\n1\n" | pal-cat --from csv >nox.pal &&
 	must_fail 1 pal-gen --perturb 1 -i nox.pal 2>err && test_grep "no column .x." err &&
@@ -415,6 +421,17 @@ test_expect_success 'exec: a pal stream from the command is checked and passed o
 	pal-gen --method sobol --n 100 --dim 3 >direct.pal &&
 	pal-gen --exec "pal-gen --method sobol --n 100 --dim 3" >via.pal &&
 	cmp direct.pal via.pal
+'
+
+test_expect_success 'exec: a stream that arrives in pieces is still told by its magic' '
+	pal-gen --method halton --n 20 --dim 2 >direct.pal &&
+	pal-gen --exec "pal-gen --method halton --n 20 --dim 2 | { dd bs=1 count=2 2>/dev/null; sleep 0.1; cat; }" >via.pal &&
+	cmp direct.pal via.pal
+'
+
+test_expect_success 'exec: a command that is not found is exit 1 with status 127' '
+	must_fail 1 pal-gen --exec "no-such-command-here" >out.pal 2>err &&
+	test_grep "command .no-such-command-here. exited with status 127" err
 '
 
 test_expect_success 'exec: stdin (or -i) goes to the command' '
