@@ -283,6 +283,17 @@ test_expect_success '-o writes the file atomically' '
 	cmp h.pal h2.pal
 '
 
+if command -v script >/dev/null 2>&1; then
+	test_expect_success 'refuses to write a binary stream to a terminal (exit 2)' '
+		script -qec "pal-gen --method sobol --n 1 --dim 1" /dev/null >tty.out 2>&1
+		echo $? >rc &&
+		echo 2 >want && test_cmp want rc &&
+		test_grep "refusing to write a binary stream to a terminal" tty.out
+	'
+else
+	test_skip 'refuses to write a binary stream to a terminal (exit 2)' 'no script(1)'
+fi
+
 # ---- from old points ------------------------------------------------------
 
 cat >one.csv <<'EOF'
