@@ -389,6 +389,14 @@ test_expect_success 'walk: missing grad, or no --dt, is an error' '
 	test_grep "needs --dt" err
 '
 
+test_expect_success 'walk with --bounds reflects at the walls, as often as it takes' '
+	# x - dt grad: -0.2 -> 0.2; 1.25 -> 0.75; 2.7 -> -0.7 -> 0.7; -1.7 -> 1.7 -> 0.3
+	printf "id,x,grad\n1,0.1,0.3\n2,0.9,-0.35\n3,0.5,-2.2\n4,0.3,2\n" | pal-cat --from csv |
+		pal-gen --walk langevin --dt 1 --temperature 0 --bounds 0:1 | xs >got &&
+	printf "0.2\n0.75\n0.7\n0.3\n" >want &&
+	cmp_num want got 1e-12
+'
+
 test_expect_success 'walk: a non-finite gradient is a data error naming the row' '
 	printf "id,x,grad\n3,0.5,nan\n" | pal-cat --from csv >nan.pal &&
 	must_fail 1 pal-gen --walk langevin --dt 1 --temperature 0 -i nan.pal >out 2>err &&
