@@ -375,7 +375,7 @@ test_expect_success 'walk: displacement has mean -(dt/friction) grad and varianc
 
 test_expect_success 'walk: walker and step pass through and count' '
 	printf "id,x,grad,walker,step\n7,0.5,0,3,10\n8,0.5,0,4,0\n" |
-		pal-cat --from csv --type walker=u64,step=u64 |
+		pal-cat --from csv |
 		pal-gen --walk langevin --dt 0.1 --temperature 1 --start-id 20 | pal-cat --to csv |
 		cut -d, -f1,3- >got &&
 	printf "id,parent,walker,step\n20,7,3,11\n21,8,4,1\n" >want && test_cmp want got
