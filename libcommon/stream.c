@@ -632,7 +632,8 @@ static int parse_meta(struct pal_reader *r, const unsigned char *p,
 		return fail(r);
 	}
 	t = r->kvtext;
-	memcpy(t, p, len);
+	if (len)	/* p is NULL for an empty payload */
+		memcpy(t, p, len);
 	t[len] = '\0';
 	while (i < len) {
 		char *line = t + i, *nl = memchr(line, '\n', len - i);
