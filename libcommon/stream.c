@@ -795,8 +795,13 @@ static int read_frame(struct pal_reader *r)
 	    inflate_payload(r, stored, raw_len, start) < 0)
 		return -1;
 	{
+		static _Alignas(ALIGN) unsigned char empty[ALIGN];
 		unsigned char *p = codec ? r->raw.p : r->pay.p;
 
+		/* An empty payload may have no buffer yet: give its columns
+		 * an empty one rather than offsets from NULL. */
+		if (!p)
+			p = empty;
 		if (kind == PAL_META) {
 			if (parse_meta(r, p, raw_len, nrows, start) < 0)
 				return -1;
