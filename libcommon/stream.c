@@ -12,7 +12,8 @@
  *
  * The reader checks, in this order: magic, version, kind, codec, reserved
  * byte, header length, header crc, counts against limits, column table,
- * payload size, payload crc, decompressed size, end-frame row count.
+ * payload size, payload crc, decompressed size, the zero padding after
+ * each column, end-frame row count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -809,8 +810,17 @@ static int read_frame(struct pal_reader *r)
 			uint64_t off = 0;
 
 			for (uint32_t i = 0; i < ncols; i++) {
+				uint64_t len = pal_col_rowbytes(&r->cols[i]) *
+					       nrows;
+
 				r->cols[i].data = p + off;
-				off += PAD8(pal_col_rowbytes(&r->cols[i]) * nrows);
+				for (uint64_t b = off + len; b < off + PAD8(len); b++)
+					if (p[b])
+						return CORRUPT(r, start, "column "
+							       "'%s': padding is "
+							       "not zero",
+							       r->cols[i].name);
+				off += PAD8(len);
 			}
 			r->f.ncols = ncols;
 			r->f.cols = r->cols;
