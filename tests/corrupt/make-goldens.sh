@@ -26,11 +26,13 @@ trap 'rm -rf "$tmp"' EXIT
 # zbase: 16 rows of zeros, compressed: a data frame at 0 whose zlib payload
 # (stored_len 47, padded to 48) starts at 96, and an end frame at 144.
 # mbase: a metadata frame "a=1\n" (payload at 48, padded to 56) and an end
-# frame at 56.
+# frame at 56.  sbase: one row of id and status (i32): the 4 bytes of
+# status at 104 are followed by 4 of padding, then the end frame at 112.
 printf 'x.0,x.1\n1,2\n3,4\n5,6\n' | pal-cat --from csv -o "$tmp/base"
 { echo x; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo 0; done; } |
 	pal-cat --from csv --compress -o "$tmp/zbase"
 pal-mangle /dev/null meta 1 'a=1\n' end 0 >"$tmp/mbase"
+printf 'status\n5\n' | pal-cat --from csv -o "$tmp/sbase"
 printf '%s\n' "$(pal-mangle --frames "$tmp/zbase")" | {
 	read -r off kind codec hlen ncols nrows raw stored
 	[ "$codec" = 1 ] && [ "$stored" = 47 ] && [ "$hlen" = 96 ] || {
@@ -55,7 +57,9 @@ The base streams (see make-goldens.sh): base is the 216-byte example of
 pal-stream(5) (data frame at 0 with a 96-byte header and 72 bytes of
 payload, end frame at 168); zbase is 16 rows of zeros written with
 --compress (zlib payload of 47 bytes at 96, end frame at 144); mbase is a
-metadata frame "a=1\n" and an end frame at 56.  "mangle B OPS" means
+metadata frame "a=1\n" and an end frame at 56; sbase is a row of id and
+status (i32), whose 4 bytes at 104 are followed by 4 of padding, and an
+end frame at 112.  "mangle B OPS" means
 `pal-mangle B OPS` (tests/helpers/pal-mangle.c): offsets are decimal, hcrc F
 and pcrc F recompute the checksums of the frame at F, so that the defect is
 the only one.
@@ -171,6 +175,9 @@ mk zlarge-garbage 'bad compressed payload' \
 # Payloads.
 mk payload-crc 'payload checksum mismatch' 'a bit of the payload flipped' \
 	base xor 100 1
+mk column-padding "column 'status': padding is not zero" \
+	'a non-zero byte after an i32 column (crc made valid)' \
+	sbase set 108 1 pcrc 0
 mk payload-padding 'payload padding is not zero' \
 	'a metadata payload with a non-zero padding byte' mbase set 53 1 pcrc 0
 mk zlib-header 'bad compressed payload: incorrect header check' \

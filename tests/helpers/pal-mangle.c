@@ -209,6 +209,8 @@ static void rows(size_t f, uint64_t n)
 	uint32_t ncols = get32(buf + f + 12);
 	uint64_t off = 0;
 
+	if (hlen < PAL_MIN_HEADER)
+		usage_die("frame at %zu: header_len %zu is too small", f, hlen);
 	for (uint32_t i = 0; i < ncols; i++) {
 		unsigned char *d = buf + f + pos;
 		uint64_t size = pal_dtype_size(d[0]);
@@ -377,9 +379,9 @@ static int apply(int argc, char **argv)
 	const char *op = argv[0];
 	static const struct { const char *name; int nargs; } ops[] = {
 		{ "trunc", 1 }, { "set", 2 }, { "xor", 2 }, { "set32", 2 },
-		{ "set64", 2 }, { "delete", 2 }, { "insert", 2 }, { "hcrc", 1 }, { "pcrc", 1 },
-		{ "rows", 2 }, { "meta", 2 }, { "zmeta", 3 }, { "end", 1 },
-		{ "append", 1 },
+		{ "set64", 2 }, { "delete", 2 }, { "insert", 2 }, { "hcrc", 1 },
+		{ "pcrc", 1 }, { "rows", 2 }, { "meta", 2 }, { "zmeta", 3 },
+		{ "end", 1 }, { "append", 1 },
 	};
 	int nargs = -1;
 	size_t o;
