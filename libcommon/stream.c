@@ -346,7 +346,8 @@ static ssize_t src_read(struct pal_reader *r, void *dst, size_t n)
 
 		if (n > left)
 			n = left;
-		memcpy(d, r->mem + r->offset, n);
+		if (n)	/* the buffer of an empty input may be NULL */
+			memcpy(d, r->mem + r->offset, n);
 		r->offset += n;
 		return (ssize_t)n;
 	}
