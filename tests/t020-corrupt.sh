@@ -275,4 +275,12 @@ test_expect_success 'a stream without its end frame is cut short, also after a c
 	test_grep "stream cut short: no end frame (out: input ends at offset 256 after 2 frames)" err
 '
 
+test_expect_success 'a CSV header with a long bad name still says where' '
+	{ printf "1%0500d,x\n" 0 && echo 1,2; } >long.csv &&
+	must_fail 1 pal-cat --from csv long.csv >/dev/null 2>err &&
+	test_grep "^pal-cat: invalid column name .* (long.csv: line 1, field 1)\$" err &&
+	tr , "\t" <long.csv | must_fail 1 pal-cat --from tsv >/dev/null 2>err &&
+	test_grep "^pal-cat: invalid column name .* (stdin: line 1, field 1)\$" err
+'
+
 test_done
