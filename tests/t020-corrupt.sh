@@ -112,10 +112,10 @@ frame_at() {
 # that each exits 1 with a message naming the offset: "input ends at offset
 # N" for a truncation at N, "frame i at offset F" for a flip in the frame at
 # F.  What pal-cat wrote to a pipe before it stopped at a truncation must
-# not verify as a complete stream.  Cut points listed in $valid_cuts (ends of segments) must give a
-# valid stream instead.  Under SAN=1 leak checking is off here: it doubles
-# the time of these thousands of runs, and the goldens above check the
-# same error paths for leaks.
+# not verify as a complete stream.  Cut points listed in $valid_cuts (ends
+# of segments) must give a valid stream instead.  Under SAN=1 leak checking
+# is off here: it doubles the time of these thousands of runs, and the
+# goldens above check the same error paths for leaks.
 nolsan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 damage() {
 	s=$1 how=$2
@@ -218,7 +218,6 @@ test_expect_success 'each byte xor 0x01, truncations too, all in one --verify' '
 		done
 	done
 '
-rm -f ./*-trunc.* ./*-xor-*
 
 test_expect_success 'the messages say where, exactly' '
 	pal-mangle c1.pal trunc 120 >t.pal &&
