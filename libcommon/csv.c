@@ -182,7 +182,7 @@ struct csv_reader *csv_reader_open(FILE *fp, const char *name, int sep,
 		if (!cr->labels[i])
 			goto nomem;
 		if (!pal_name_valid(base) || idx == -2) {
-			csv_error(err, cr->lineno, "invalid column name '%s' "
+			csv_error(err, cr->lineno, "invalid column name '%.64s' "
 				  "(%s: line %" PRIu64 ", field %" PRIu32 ")",
 				  label, cr->name, cr->lineno, i + 1);
 			goto fail;
