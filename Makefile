@@ -183,6 +183,7 @@ install: $(PROGS)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 NOTICE $(DESTDIR)$(DATADIR)
 	$(if $(SHARE_FILES),install -m 644 $(SHARE_FILES) $(DESTDIR)$(DATADIR))
 
 uninstall:

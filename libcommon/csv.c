@@ -125,10 +125,16 @@ static int default_dtype(const char *name, const struct csv_type *types,
 	for (size_t i = 0; i < ntypes; i++)
 		if (!strcmp(types[i].name, name))
 			return types[i].dtype;
-	if (!strcmp(name, "id"))
-		return PAL_U64;
-	if (!strcmp(name, "status"))
-		return PAL_I32;
+	/* The integer columns that pal's own programs write. */
+	static const char *const u64s[] = { "id", "parent", "walker", "step" };
+	static const char *const i32s[] = { "status", "rank" };
+
+	for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++)
+		if (!strcmp(name, u64s[i]))
+			return PAL_U64;
+	for (size_t i = 0; i < sizeof(i32s) / sizeof(i32s[0]); i++)
+		if (!strcmp(name, i32s[i]))
+			return PAL_I32;
 	return PAL_F64;
 }
 
@@ -176,7 +182,7 @@ struct csv_reader *csv_reader_open(FILE *fp, const char *name, int sep,
 		if (!cr->labels[i])
 			goto nomem;
 		if (!pal_name_valid(base) || idx == -2) {
-			csv_error(err, cr->lineno, "invalid column name '%s' "
+			csv_error(err, cr->lineno, "invalid column name '%.64s' "
 				  "(%s: line %" PRIu64 ", field %" PRIu32 ")",
 				  label, cr->name, cr->lineno, i + 1);
 			goto fail;

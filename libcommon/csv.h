@@ -3,10 +3,13 @@
  *
  * The convention (pal-cat(1), "CSV"): a header line is required; a width-1
  * column is written "name", a width-k column "name.0,...,name.{k-1}"; "id"
- * is u64, "status" i32 and every other column f64 unless a type is given;
+ * is u64, "status" i32 and every other column f64 unless a type is given
+ * (so are pal's other integer columns: "parent", "walker" and "step" u64,
+ * "rank" i32);
  * rows of a CSV without "id" get ids 0, 1, 2, ... in a first column "id".
- * f64 values are written with 17 significant digits and f32 with 9, so a
- * round trip through CSV gives back the same bits.  Lines that are empty or
+ * f64 values are written in the shortest form of at most 17 significant
+ * digits that reads back to the same bits (f32: at most 9), so a round trip
+ * through CSV is exact.  Lines that are empty or
  * start with '#' are skipped; a field may be wrapped in double quotes.
  */
 #ifndef PAL_CSV_H

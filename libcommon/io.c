@@ -33,13 +33,14 @@ static mode_t umask_value(void)
 	return m;
 }
 
-/* The output whose temporary file die() must remove; one per program. */
+/* The outputs whose temporary files die() must remove. */
 static struct out *pending;
 
 static void remove_pending(void)
 {
-	if (pending && pending->tmp)
-		unlink(pending->tmp);
+	for (struct out *o = pending; o; o = o->next_pending)
+		if (o->tmp)
+			unlink(o->tmp);
 }
 
 void out_open(struct out *o, const char *path)
@@ -68,6 +69,7 @@ void out_open(struct out *o, const char *path)
 	if (o->fd < 0)
 		die_errno("cannot create a temporary file for '%s'", path);
 	(void)fchmod(o->fd, 0666 & ~umask_value());
+	o->next_pending = pending;
 	pending = o;
 	pal_atdie(remove_pending);
 }
@@ -100,10 +102,15 @@ void out_commit(struct out *o)
 	if (o->fd >= 0 && close(o->fd) < 0)
 		die_errno("cannot close '%s'", o->name);
 	if (o->tmp) {
+		struct out **pp;
+
 		if (rename(o->tmp, o->path) < 0)
 			die_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
-		pal_atdie(NULL);
-		pending = NULL;
+		for (pp = &pending; *pp; pp = &(*pp)->next_pending)
+			if (*pp == o) {
+				*pp = o->next_pending;
+				break;
+			}
 		free(o->tmp);
 		o->tmp = NULL;
 	}

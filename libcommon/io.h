@@ -16,8 +16,9 @@ int xopen_in(const char *path);
  * An output: stdout, or a path.  A path that names a regular file (or does
  * not exist yet) is written to a temporary file beside it and renamed over
  * it by out_commit(), so that a program that fails never leaves an output
- * that looks complete: die() removes the temporary.  A FIFO or device path is
- * opened and written directly.
+ * that looks complete: die() removes the temporaries of every output not yet
+ * committed.  A FIFO or device path is opened and written directly.  The
+ * struct must stay where it is between out_open() and out_commit().
  */
 struct out {
 	int fd;
@@ -25,6 +26,7 @@ struct out {
 	const char *path;		/* NULL for stdout */
 	const char *name;		/* for messages: path or "stdout" */
 	char *tmp;			/* temporary file, or NULL */
+	struct out *next_pending;	/* io.c's list of open temporaries */
 };
 
 /* Open out for path (NULL or "-": stdout).  Dies on failure. */

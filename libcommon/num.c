@@ -130,8 +130,13 @@ double parse_duration(const char *s, const char **errstr)
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(end, units[i].unit)) {
+			v *= units[i].scale;
+			if (isinf(v)) {
+				*errstr = "too large";
+				return 0;
+			}
 			*errstr = NULL;
-			return v * units[i].scale;
+			return v;
 		}
 	*errstr = "unknown unit (use ns, us, ms, s, m or h)";
 	return 0;

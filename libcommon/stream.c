@@ -12,7 +12,8 @@
  *
  * The reader checks, in this order: magic, version, kind, codec, reserved
  * byte, header length, header crc, counts against limits, column table,
- * payload size, payload crc, decompressed size, end-frame row count.
+ * payload size, payload crc, decompressed size, the zero padding after
+ * each column, end-frame row count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,7 +346,8 @@ static ssize_t src_read(struct pal_reader *r, void *dst, size_t n)
 
 		if (n > left)
 			n = left;
-		memcpy(d, r->mem + r->offset, n);
+		if (n)	/* the buffer of an empty input may be NULL */
+			memcpy(d, r->mem + r->offset, n);
 		r->offset += n;
 		return (ssize_t)n;
 	}
@@ -653,7 +655,8 @@ static int parse_meta(struct pal_reader *r, const unsigned char *p,
 		return fail(r);
 	}
 	t = r->kvtext;
-	memcpy(t, p, len);
+	if (len)	/* p is NULL for an empty payload */
+		memcpy(t, p, len);
 	t[len] = '\0';
 	while (i < len) {
 		char *line = t + i, *nl = memchr(line, '\n', len - i);
@@ -815,8 +818,13 @@ static int read_frame(struct pal_reader *r)
 	    inflate_payload(r, stored, raw_len, start) < 0)
 		return -1;
 	{
+		static _Alignas(ALIGN) unsigned char empty[ALIGN];
 		unsigned char *p = codec ? r->raw.p : r->pay.p;
 
+		/* An empty payload may have no buffer yet: give its columns
+		 * an empty one rather than offsets from NULL. */
+		if (!p)
+			p = empty;
 		if (kind == PAL_META) {
 			if (parse_meta(r, p, raw_len, nrows, start) < 0)
 				return -1;
@@ -824,8 +832,17 @@ static int read_frame(struct pal_reader *r)
 			uint64_t off = 0;
 
 			for (uint32_t i = 0; i < ncols; i++) {
+				uint64_t len = pal_col_rowbytes(&r->cols[i]) *
+					       nrows;
+
 				r->cols[i].data = p + off;
-				off += PAD8(pal_col_rowbytes(&r->cols[i]) * nrows);
+				for (uint64_t b = off + len; b < off + PAD8(len); b++)
+					if (p[b])
+						return CORRUPT(r, start, "column "
+							       "'%s': padding is "
+							       "not zero",
+							       r->cols[i].name);
+				off += PAD8(len);
 			}
 			r->f.ncols = ncols;
 			r->f.cols = r->cols;
@@ -1089,14 +1106,18 @@ static size_t deflate_pieces(struct pal_writer *w, const struct iovec *iov,
 		return 0;
 	w->zs.next_out = w->zbuf.p;
 	w->zs.avail_out = (uInt)bound;
-	for (int i = 0; i < n; i++) {
-		int last = i == n - 1;
+	/* Only the first raw_len bytes are payload: the pieces of a metadata
+	 * frame end with the padding of its uncompressed form. */
+	for (int i = 0; i < n && raw_len > 0; i++) {
+		size_t len = iov[i].iov_len < raw_len ? iov[i].iov_len : raw_len;
+		int last = len == raw_len;
 
 		w->zs.next_in = iov[i].iov_base;
-		w->zs.avail_in = (uInt)iov[i].iov_len;
+		w->zs.avail_in = (uInt)len;
 		if (deflate(&w->zs, last ? Z_FINISH : Z_NO_FLUSH) !=
 		    (last ? Z_STREAM_END : Z_OK) || w->zs.avail_in != 0)
 			return 0;
+		raw_len -= len;
 	}
 	return bound - w->zs.avail_out;
 }

@@ -90,8 +90,10 @@ struct pal_kv {
 /*
  * A frame.  For a data frame, cols[0..ncols) each hold nrows rows; for a
  * metadata frame, kv[0..nkv) hold its entries.  Frames returned by the
- * reader are owned by it and valid until the next pal_read(); their column
- * data is aligned to 64 bytes and may be used in place.
+ * reader are owned by it and valid until the next pal_read().  Their first
+ * column's data is aligned to 64 bytes and every column's to 8 (the format
+ * places columns at multiples of 8 in the payload), so column data may be
+ * used in place as an array of its dtype.
  */
 struct pal_frame {
 	int kind;			/* enum pal_kind */

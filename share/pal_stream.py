@@ -397,10 +397,17 @@ def _read_frames(f):
         if codec == CODEC_ZLIB:
             payload = _inflate(at, payload, raw_len)
 
+        # 9. The zero padding after each column.
+        if kind == KIND_DATA:
+            for name, _, width, dt, coff in schema:
+                end = coff + nrows * width * np.dtype(dt).itemsize
+                if any(payload[end:_pad8(end)]):
+                    _fail(at, "column '%s': padding is not zero" % name)
+
         nframes += 1
         last_end = kind == KIND_END
         if kind == KIND_END:
-            # 10. The row count of the segment.
+            # 11. The row count of the segment.
             if nrows != seg_rows:
                 _fail(at, 'end frame counts %d rows, its segment has %d'
                       % (nrows, seg_rows))
@@ -409,7 +416,7 @@ def _read_frames(f):
         frame = Frame('data' if kind == KIND_DATA else 'meta', at, nrows,
                       codec == CODEC_ZLIB)
         if kind == KIND_META:
-            # 9. Metadata entries: count and syntax.
+            # 10. Metadata entries: count and syntax.
             frame.meta = _parse_meta(at, payload, nrows)
         else:
             frame.schema = [s[:3] for s in schema]

@@ -4,3 +4,5 @@ printf 'x.0,x.1,y\n1,2,3\n4,5,6\n7,8,9\n' >data.csv
 printf 'x.0,x.1\n0.5,0.25\n0.125,1\n' | pal-cat --from csv -o a.pal
 printf 'x.0,x.1\n2,3\n4,5\n' | pal-cat --from csv -o b.pal
 printf 'step,energy\n1,-1.5\n2,-1.75\n3,-1.875\n' >runs.csv
+printf 'id,x.0,x.1,mean,std\n1,0.1,0.2,0.5,0.3\n2,0.8,0.1,-0.2,0.05\n3,0.4,0.9,0.1,0.2\n4,0.5,0.5,-1,0.6\n' | pal-cat --from csv -o pred.pal
+printf 'id,x.0,x.1,y\n3,0.4,0.9,0.25\n9,0.9,0.9,1.5\n' | pal-cat --from csv -o labeled.pal

@@ -29,7 +29,8 @@ no end frame, empty input: both refuse, python tells which
 a header declaring 2^60 rows is refused by both
 checks come in the order of the page
 two schemas: read_all and dump refuse them, as pal-cat --to does
-the command line: verify exit codes, usage errors exit 2'
+the command line: verify exit codes, usage errors exit 2
+the python reader refuses every golden corrupt stream that pal-cat refuses'
 
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
 	while read -r t; do
@@ -469,7 +470,8 @@ with pal_stream.Writer(\"two.pal\") as w:
 	test_cmp cat.csv py.csv
 '
 
-test_expect_success 'the command line: verify exit codes, usage errors exit 2' '
+test_expect_success 'the command line: verify exit codes, usage errors exit 2
+the python reader refuses every golden corrupt stream that pal-cat refuses' '
 	"$PY" "$PS" verify a.pal &&
 	must_fail 1 "$PY" "$PS" verify noend.pal 2>err &&
 	test_grep "^pal_stream.py: stream cut short at offset [0-9]*: .*(noend.pal)$" err &&
@@ -482,6 +484,18 @@ test_expect_success 'the command line: verify exit codes, usage errors exit 2' '
 	test_grep "^usage: pal_stream.py" out &&
 	"$PY" -c "import pal_stream; help(pal_stream)" >doc &&
 	test_grep "read_all(src)" doc
+'
+
+test_expect_success 'the python reader refuses every golden corrupt stream that pal-cat refuses' '
+	n=0
+	for f in "$TESTS"/corrupt/*.pal; do
+		pal-cat --verify "$f" 2>/dev/null && continue
+		n=$((n + 1))
+		must_fail 1 "$PY" "$TOP/share/pal_stream.py" verify "$f" 2>err ||
+			{ echo "python accepts $f"; exit 1; }
+		test -s err || { echo "python silent on $f"; exit 1; }
+	done
+	test "$n" -gt 50
 '
 
 test_done

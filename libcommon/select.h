@@ -1,0 +1,98 @@
+/*
+ * select.h: the data structures of pal-select, kept apart so they can be
+ * tested alone: a bounded min-heap that keeps the k best of a stream of
+ * scored rows, and a hash set of 64-bit ids.
+ *
+ * Neither knows about frames: the heap holds small entries (score, tie key,
+ * sequence number, slot) and the caller keeps the rows themselves in a store
+ * indexed by slot, so a row is copied once when it enters and once when it
+ * leaves.
+ */
+#ifndef PAL_SELECT_H
+#define PAL_SELECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- top-k: a bounded min-heap --------------------------------------- */
+
+/*
+ * One scored row.  The ranking is: higher score first; on equal scores the
+ * higher tie key first; on equal tie keys the lower sequence number (the
+ * earlier row) first.  Scores are never NaN (the caller keeps NaN rows out).
+ */
+struct topk_entry {
+	double score;
+	uint64_t tie;
+	uint64_t seq;
+	uint64_t slot;			/* where the caller keeps the row */
+};
+
+/*
+ * The k best entries seen so far, as a min-heap on the ranking (the worst
+ * kept entry at the root).  Its array grows on demand up to cap entries, so
+ * a large k costs memory only when that many rows arrive.  Slots are
+ * 0..cap-1: the n-th entry ever kept gets slot n while the heap fills, and
+ * an entry that replaces another takes the slot of the one it evicts.
+ */
+struct topk {
+	struct topk_entry *e;
+	size_t n;			/* entries held */
+	size_t alloc;			/* entries allocated */
+	size_t cap;			/* the k of top-k */
+};
+
+enum topk_result {
+	TOPK_REJECTED = 0,		/* not better than the worst kept entry */
+	TOPK_ADDED,			/* kept; the heap was not full */
+	TOPK_REPLACED,			/* kept; *evicted was thrown out */
+};
+
+/* Whether a ranks strictly before b. */
+int topk_before(const struct topk_entry *a, const struct topk_entry *b);
+
+/* An empty heap that keeps at most cap entries (cap may be 0). */
+void topk_init(struct topk *h, size_t cap);
+
+/*
+ * Offer an entry (its slot field is ignored).  Returns TOPK_REJECTED, or
+ * TOPK_ADDED or TOPK_REPLACED with *slot set to the slot the caller must
+ * store the row in; for TOPK_REPLACED, *evicted is the entry thrown out,
+ * whose slot is the same *slot (the caller moves the old row out first).
+ * Dies (out of memory) only when the array cannot grow.
+ */
+enum topk_result topk_offer(struct topk *h, const struct topk_entry *cand,
+			    uint64_t *slot, struct topk_entry *evicted);
+
+/* Sort the entries best first, in place; the heap is no longer a heap and
+ * must only be read (h->e[0..n)) or freed afterwards. */
+void topk_sort(struct topk *h);
+
+void topk_free(struct topk *h);
+
+/* ---- a set of 64-bit ids --------------------------------------------- */
+
+/* Open addressing with linear probing; every u64 value can be a member. */
+struct idset {
+	uint64_t *slots;		/* 0 marks an empty slot */
+	size_t mask;			/* slots - 1, a power of two minus 1 */
+	size_t n;			/* members, not counting zero */
+	int has_zero;			/* whether 0 is a member */
+};
+
+void idset_init(struct idset *s);
+/* Add id; returns 1 if it was new, 0 if already there.  Dies when out of
+ * memory. */
+int idset_add(struct idset *s, uint64_t id);
+int idset_has(const struct idset *s, uint64_t id);
+/* Members, zero included. */
+size_t idset_count(const struct idset *s);
+void idset_free(struct idset *s);
+
+/* ---- hashing ----------------------------------------------------------- */
+
+/* splitmix64's finaliser: a bijection of the 64-bit values that mixes every
+ * bit into every other. */
+uint64_t mix64(uint64_t x);
+
+#endif
