@@ -68,6 +68,23 @@ test_expect_success 'a torn last frame is cut off and its row run again' '
 	test ! -e calls && test ! -s err
 '
 
+test_expect_success 'a journal cut at any byte resumes, and then runs nothing again' '
+	rm -f jc &&
+	pal-cat --head 6 in.pal >six.pal &&
+	pal-label --builtin toy --delay 2ms --journal jc -o c0.pal six.pal &&
+	size=$(wc -c <jc) &&
+	cut=1 &&
+	while [ $cut -lt "$size" ]; do
+		head -c $cut jc >jcut &&
+		pal-label --builtin toy --journal jcut -o c1.pal six.pal 2>err || exit 1
+		test "$(pal-cat --to csv c1.pal | sed 1d | wc -l)" -eq 6 || exit 1
+		# Now complete: an oracle that always fails must not be needed.
+		pal-label --exec false --outputs 1 --on-fail abort --journal jcut \
+			-o c2.pal six.pal || { echo "cut at $cut ran a row again"; exit 1; }
+		cut=$((cut + 37))
+	done
+'
+
 test_expect_success 'failed rows are not journaled: a restart tries them again' '
 	rm -f calls j3 &&
 	pal-cat --head 5 in.pal >five.pal &&
