@@ -1041,8 +1041,10 @@ static void grow_slots(struct label *lb)
 /* Rows that may be held at once: what is in flight, times 4 with --ordered. */
 static uint64_t window(const struct label *lb)
 {
-	uint64_t w = (uint64_t)lb->size * lb->cl->inflight * lb->B +
-		     (uint64_t)lb->cl->jobs * lb->cl->chunk + lb->B;
+	uint64_t w = (uint64_t)lb->size * ((uint64_t)lb->cl->jobs *
+					   lb->cl->chunk +
+					   (uint64_t)lb->cl->inflight * lb->B) +
+		     lb->B;
 
 	return lb->cl->ordered ? 4 * w + 64 : w + 64;
 }
