@@ -128,8 +128,6 @@ if command -v mpirun >/dev/null 2>&1; then
 	test_expect_success 'a journal written under mpirun -n 2 resumes serially' '
 		rm -f calls j7 &&
 		touch go &&
-		# Open MPI leaks at MPI_Finalize by design: no LeakSanitizer here.
-		ASAN_OPTIONS=abort_on_error=0:detect_leaks=0 \
 		mpirun --oversubscribe -n 2 pal-label --exec "$oracle" --journal j7 -i ten.pal -o m1.pal </dev/null &&
 		test "$(wc -l <calls)" -eq 10 &&
 		pal-label --exec "$oracle" --journal j7 -o m2.pal in.pal &&
