@@ -19,6 +19,7 @@
 #include "err.h"
 #include "io.h"
 #include "num.h"
+#include "opt.h"
 #include "stream.h"
 #include "banned.h"
 
@@ -118,16 +119,6 @@ static void parse_type(struct cmdline *cl, const char *arg)
 	}
 }
 
-static uint64_t parse_count(const char *opt, const char *arg, uint64_t min)
-{
-	const char *errstr;
-	uint64_t v = parse_u64(arg, min, UINT64_MAX, &errstr);
-
-	if (errstr)
-		usage_die("%s: count '%s' is %s", opt, arg, errstr);
-	return v;
-}
-
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_INFO = 256, OPT_VERIFY, OPT_TO, OPT_FROM, OPT_COMPRESS,
@@ -164,16 +155,13 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 				usage_die("give one of --compress and --decompress");
 			level_set = 1;
 			cl->level = c == OPT_DECOMPRESS ? 0 : !optarg ? 6 :
-				(int)parse_count("--compress", optarg, 1);
-			if (cl->level > 9)
-				usage_die("--compress: level %s is not in 1..9",
-					  optarg);
+				(int)opt_u64("--compress", optarg, 1, 9);
 			break;
 		case OPT_FROM:
 			cl->from_sep = parse_sep("--from", optarg);
 			break;
 		case OPT_HEAD:
-			cl->head = parse_count("--head", optarg, 0);
+			cl->head = opt_u64("--head", optarg, 0, UINT64_MAX);
 			break;
 		case 'h':
 			usage(0);
@@ -192,18 +180,13 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->output = optarg;
 			break;
 		case OPT_ROWS:
-			cl->rows = parse_count("--rows", optarg, 1);
-			if (cl->rows > PAL_MAX_PAYLOAD)
-				usage_die("--rows: %s rows per frame is more "
-					  "than a frame can hold", optarg);
+			cl->rows = opt_u64("--rows", optarg, 1, PAL_MAX_PAYLOAD);
 			break;
 		case OPT_TYPE:
 			parse_type(cl, optarg);
 			break;
 		case 'V':
-			printf("pal-cat %s\n", PAL_VERSION);
-			xfclose(stdout, "stdout");
-			exit(0);
+			opt_version();
 		default:
 			usage(PAL_EXIT_USAGE);
 		}
@@ -550,9 +533,7 @@ static void sink_open(struct sink *s, const struct cmdline *cl)
 	s->left = cl->head;
 	out_open(&s->out, cl->output);
 	if (cl->mode == MODE_STREAM) {
-		if (out_is_tty(&s->out))
-			usage_die("refusing to write a binary stream to a "
-				  "terminal (use -o, a pipe, or --to csv)");
+		out_refuse_tty(&s->out);
 		s->w = xwriter(s->out.fd, s->out.name, cl->level);
 	} else {
 		s->text = out_stdio(&s->out);

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "io.h"
 #include "num.h"
+#include "opt.h"
 #include "rng.h"
 #include "stream.h"
 #include "banned.h"
@@ -96,35 +97,6 @@ static _Noreturn void usage(int status)
 
 /* ---- option parsing ------------------------------------------------------ */
 
-static uint64_t parse_count(const char *opt, const char *arg, uint64_t min,
-			    uint64_t max)
-{
-	const char *errstr;
-	uint64_t v = parse_u64(arg, min, max, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is %s", opt, arg, errstr);
-	return v;
-}
-
-/* A finite number; with positive, above 0; else at least 0 if nonneg. */
-static double parse_real(const char *opt, const char *arg, int positive,
-			 int nonneg)
-{
-	const char *errstr;
-	double v = parse_double(arg, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is %s", opt, arg, errstr);
-	if (!isfinite(v))
-		usage_die("%s: '%s' is not finite", opt, arg);
-	if (positive && !(v > 0))
-		usage_die("%s: '%s' must be positive", opt, arg);
-	if (nonneg && v < 0)
-		usage_die("%s: '%s' must not be negative", opt, arg);
-	return v;
-}
-
 /* "lo:hi,lo:hi,...": each range finite with lo < hi. */
 static void parse_bounds(struct cmdline *cl, const char *arg)
 {
@@ -170,7 +142,7 @@ static void parse_sigma(struct cmdline *cl, const char *arg)
 		if (cl->nsigma == PAL_MAX_WIDTH)
 			usage_die("--perturb: more than %u values", PAL_MAX_WIDTH);
 		cl->sigma = xrealloc(cl->sigma, (cl->nsigma + 1) * sizeof(double));
-		cl->sigma[cl->nsigma++] = parse_real("--perturb", tok, 0, 1);
+		cl->sigma[cl->nsigma++] = opt_double("--perturb", tok, OPT_FINITE | OPT_NONNEG);
 	}
 	if (cl->nsigma == 0)
 		usage_die("--perturb: no value given");
@@ -362,17 +334,17 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			parse_bounds(cl, optarg);
 			break;
 		case OPT_COPIES:
-			cl->copies = parse_count("--copies", optarg, 1,
+			cl->copies = opt_u64("--copies", optarg, 1,
 						 UINT32_MAX);
 			cl->copies_set = 1;
 			break;
 		case OPT_DIM:
-			cl->dim = (uint32_t)parse_count("--dim", optarg, 1,
+			cl->dim = (uint32_t)opt_u64("--dim", optarg, 1,
 							PAL_MAX_WIDTH);
 			cl->dim_set = 1;
 			break;
 		case OPT_DT:
-			cl->dt = parse_real("--dt", optarg, 1, 0);
+			cl->dt = opt_double("--dt", optarg, OPT_FINITE | OPT_POSITIVE);
 			cl->dt_set = 1;
 			break;
 		case OPT_EXEC:
@@ -380,7 +352,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->exec = optarg;
 			break;
 		case OPT_FRICTION:
-			cl->friction = parse_real("--friction", optarg, 1, 0);
+			cl->friction = opt_double("--friction", optarg, OPT_FINITE | OPT_POSITIVE);
 			cl->friction_set = 1;
 			break;
 		case 'h':
@@ -407,7 +379,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			break;
 		}
 		case OPT_N:
-			cl->n = parse_count("--n", optarg, 0, UINT64_MAX);
+			cl->n = opt_u64("--n", optarg, 0, UINT64_MAX);
 			cl->n_set = 1;
 			break;
 		case 'o':
@@ -421,25 +393,23 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->scramble = 1;
 			break;
 		case OPT_SEED:
-			cl->seed = parse_count("--seed", optarg, 0, UINT64_MAX);
+			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case OPT_SKIP:
-			cl->skip = parse_count("--skip", optarg, 0, UINT64_MAX);
+			cl->skip = opt_u64("--skip", optarg, 0, UINT64_MAX);
 			cl->skip_set = 1;
 			break;
 		case OPT_START_ID:
-			cl->start_id = parse_count("--start-id", optarg, 0,
+			cl->start_id = opt_u64("--start-id", optarg, 0,
 						   UINT64_MAX);
 			break;
 		case OPT_TEMPERATURE:
-			cl->temperature = parse_real("--temperature", optarg,
-						     0, 1);
+			cl->temperature = opt_double("--temperature", optarg,
+						     OPT_FINITE | OPT_NONNEG);
 			cl->temperature_set = 1;
 			break;
 		case 'V':
-			printf("pal-gen %s\n", PAL_VERSION);
-			xfclose(stdout, "stdout");
-			exit(0);
+			opt_version();
 		case OPT_WALK:
 			if (strcmp(optarg, "langevin"))
 				usage_die("--walk: unknown walk '%s' (use "
@@ -1119,9 +1089,7 @@ int main(int argc, char **argv)
 	pal_init("pal-gen");
 	parse_args(&cl, argc, argv);
 	out_open(&out, cl.output);
-	if (out_is_tty(&out))
-		usage_die("refusing to write a binary stream to a terminal "
-			  "(use -o, a pipe, or pal-cat --to csv)");
+	out_refuse_tty(&out);
 	w = xwriter(out.fd, out.name, PAL_LEVEL_KEEP);
 	switch (cl.mode) {
 	case MODE_DESIGN:

@@ -28,6 +28,7 @@
 #include "journal.h"
 #include "mpifarm.h"
 #include "num.h"
+#include "opt.h"
 #include "oracle.h"
 #include "rng.h"
 #include "stream.h"
@@ -88,27 +89,6 @@ static _Noreturn void usage(int status)
 	exit(PAL_EXIT_USAGE);
 }
 
-static uint64_t parse_count(const char *opt, const char *arg, uint64_t min,
-			    uint64_t max)
-{
-	const char *errstr;
-	uint64_t v = parse_u64(arg, min, max, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is %s", opt, arg, errstr);
-	return v;
-}
-
-static double parse_dur(const char *opt, const char *arg)
-{
-	const char *errstr;
-	double v = parse_duration(arg, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is not a duration (%s)", opt, arg, errstr);
-	return v;
-}
-
 /* --delay 10ms | exp:20ms | uniform:5ms:50ms */
 static void parse_delay(struct cmdline *cl, const char *arg)
 {
@@ -116,7 +96,7 @@ static void parse_delay(struct cmdline *cl, const char *arg)
 
 	if (!strncmp(s, "exp:", 4)) {
 		cl->delay = DELAY_EXP;
-		cl->delay_a = parse_dur("--delay", s + 4);
+		cl->delay_a = opt_duration("--delay", s + 4);
 	} else if (!strncmp(s, "uniform:", 8)) {
 		p = strchr(s + 8, ':');
 		if (!p)
@@ -124,13 +104,13 @@ static void parse_delay(struct cmdline *cl, const char *arg)
 				  arg);
 		*p = '\0';
 		cl->delay = DELAY_UNIFORM;
-		cl->delay_a = parse_dur("--delay", s + 8);
-		cl->delay_b = parse_dur("--delay", p + 1);
+		cl->delay_a = opt_duration("--delay", s + 8);
+		cl->delay_b = opt_duration("--delay", p + 1);
 		if (cl->delay_b < cl->delay_a)
 			usage_die("--delay: maximum below minimum in '%s'", arg);
 	} else {
 		cl->delay = DELAY_FIXED;
-		cl->delay_a = parse_dur("--delay", s);
+		cl->delay_a = opt_duration("--delay", s);
 	}
 	free(s);
 }
@@ -179,14 +159,14 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hVi:j:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BATCH:
-			cl->batch = (uint32_t)parse_count("--batch", optarg, 1,
+			cl->batch = (uint32_t)opt_u64("--batch", optarg, 1,
 							  1u << 20);
 			break;
 		case OPT_BUILTIN:
 			builtin = optarg;
 			break;
 		case OPT_CHUNK:
-			cl->chunk = (uint32_t)parse_count("--chunk", optarg, 1,
+			cl->chunk = (uint32_t)opt_u64("--chunk", optarg, 1,
 							  1u << 20);
 			chunk_set = 1;
 			break;
@@ -208,11 +188,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->input = optarg;
 			break;
 		case OPT_INFLIGHT:
-			cl->inflight = (uint32_t)parse_count("--inflight",
+			cl->inflight = (uint32_t)opt_u64("--inflight",
 							     optarg, 1, 1024);
 			break;
 		case 'j':
-			cl->jobs = (uint32_t)parse_count("-j", optarg, 1, 4096);
+			cl->jobs = (uint32_t)opt_u64("-j", optarg, 1, 4096);
 			break;
 		case OPT_JOURNAL:
 			cl->journal = optarg;
@@ -244,26 +224,24 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->ordered = 1;
 			break;
 		case OPT_OUTPUTS:
-			cl->outputs = (uint32_t)parse_count("--outputs", optarg,
+			cl->outputs = (uint32_t)opt_u64("--outputs", optarg,
 							    1, PAL_MAX_WIDTH);
 			break;
 		case OPT_RETRIES:
-			cl->retries = (uint32_t)parse_count("--retries", optarg,
+			cl->retries = (uint32_t)opt_u64("--retries", optarg,
 							    0, 1000);
 			break;
 		case OPT_SEED:
-			cl->seed = parse_count("--seed", optarg, 0, UINT64_MAX);
+			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case OPT_TIMEOUT:
-			cl->timeout = parse_dur("--timeout", optarg);
+			cl->timeout = opt_duration("--timeout", optarg);
 			timeout_set = 1;
 			if (cl->timeout <= 0)
 				usage_die("--timeout: must be more than 0");
 			break;
 		case 'V':
-			printf("pal-label %s\n", PAL_VERSION);
-			xfclose(stdout, "stdout");
-			exit(0);
+			opt_version();
 		case OPT_WORKDIR:
 			cl->workdir = optarg;
 			break;
@@ -1635,9 +1613,8 @@ static int run(struct label *lb)
 	out_open(&lb->out, cl->output);
 	/* mpirun hands rank 0 a pseudo-terminal for stdout whatever the
 	 * real one is, so only a run without it can tell. */
-	if (!farm_mpi() && out_is_tty(&lb->out))
-		usage_die("refusing to write a binary stream to a terminal "
-			  "(use -o or a pipe)");
+	if (!farm_mpi())
+		out_refuse_tty(&lb->out);
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
 	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
 	lb->k = cl->fn ? 1 : cl->outputs;

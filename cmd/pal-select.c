@@ -23,6 +23,7 @@
 #include "err.h"
 #include "io.h"
 #include "num.h"
+#include "opt.h"
 #include "select.h"
 #include "stream.h"
 #include "banned.h"
@@ -73,29 +74,6 @@ static _Noreturn void usage(int status)
 	exit(PAL_EXIT_USAGE);
 }
 
-static double number_arg(const char *opt, const char *arg)
-{
-	const char *errstr;
-	double v = parse_double(arg, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is %s", opt, arg, errstr);
-	if (isnan(v))
-		usage_die("%s: '%s' is not a number", opt, arg);
-	return v;
-}
-
-static uint64_t count_arg(const char *opt, const char *arg, uint64_t min,
-			  uint64_t max)
-{
-	const char *errstr;
-	uint64_t v = parse_u64(arg, min, max, &errstr);
-
-	if (errstr)
-		usage_die("%s: '%s' is %s", opt, arg, errstr);
-	return v;
-}
-
 static void parse_by(struct cmdline *cl, const char *arg)
 {
 	static const struct { const char *name; enum rule by; } plain[] = {
@@ -111,7 +89,7 @@ static void parse_by(struct cmdline *cl, const char *arg)
 		}
 	if (!strncmp(arg, "ucb:", 4) || !strncmp(arg, "lcb:", 4)) {
 		cl->by = arg[0] == 'u' ? BY_UCB : BY_LCB;
-		cl->beta = number_arg("--by", arg + 4);
+		cl->beta = opt_double("--by", arg + 4, 0);
 		if (!(cl->beta >= 0) || isinf(cl->beta))
 			usage_die("--by: beta '%s' is not a finite number >= 0",
 				  arg + 4);
@@ -207,7 +185,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hVi:o:v", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BEST:
-			cl->best = number_arg("--best", optarg);
+			cl->best = opt_double("--best", optarg, 0);
 			if (isinf(cl->best))
 				usage_die("--best: '%s' is not finite", optarg);
 			cl->has_best = 1;
@@ -233,7 +211,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->labeled = optarg;
 			break;
 		case OPT_MIN_DIST:
-			cl->min_dist = number_arg("--min-dist", optarg);
+			cl->min_dist = opt_double("--min-dist", optarg, 0);
 			if (!(cl->min_dist > 0) || isinf(cl->min_dist))
 				usage_die("--min-dist: '%s' is not a finite "
 					  "number > 0", optarg);
@@ -242,7 +220,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->output = optarg;
 			break;
 		case OPT_POOL:
-			cl->pool = count_arg("--pool", optarg, 1, UINT64_MAX);
+			cl->pool = opt_u64("--pool", optarg, 1, UINT64_MAX);
 			pool_given = 1;
 			break;
 		case OPT_REDUCE:
@@ -258,23 +236,21 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->rest = optarg;
 			break;
 		case OPT_SEED:
-			cl->seed = count_arg("--seed", optarg, 0, UINT64_MAX);
+			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case OPT_THRESHOLD:
-			cl->threshold = number_arg("--threshold", optarg);
+			cl->threshold = opt_double("--threshold", optarg, 0);
 			cl->has_threshold = 1;
 			break;
 		case OPT_TOP:
-			cl->top = count_arg("--top", optarg, 0, UINT64_MAX);
+			cl->top = opt_u64("--top", optarg, 0, UINT64_MAX);
 			cl->has_top = 1;
 			break;
 		case 'v':
 			cl->verbose = 1;
 			break;
 		case 'V':
-			printf("pal-select %s\n", PAL_VERSION);
-			xfclose(stdout, "stdout");
-			exit(0);
+			opt_version();
 		default:
 			usage(PAL_EXIT_USAGE);
 		}
@@ -379,9 +355,7 @@ struct select {
 static void sink_open(struct sink *s, const char *path)
 {
 	out_open(&s->out, path);
-	if (out_is_tty(&s->out))
-		usage_die("refusing to write a binary stream to a terminal "
-			  "(use -o, --rest, or a pipe)");
+	out_refuse_tty(&s->out);
 	s->w = xwriter(s->out.fd, s->out.name, PAL_LEVEL_KEEP);
 }
 

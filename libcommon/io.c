@@ -89,6 +89,14 @@ FILE *out_stdio(struct out *o)
 	return o->fp;
 }
 
+void out_refuse_tty(const struct out *o)
+{
+	if (out_is_tty(o))
+		usage_die("refusing to write a binary stream to a terminal "
+			  "(%s): redirect it, use -o, or pipe it to "
+			  "pal-cat --to csv", o->name);
+}
+
 void out_commit(struct out *o)
 {
 	if (o->fp) {

@@ -33,6 +33,9 @@ struct out {
 void out_open(struct out *o, const char *path);
 /* Whether o is a terminal (programs refuse to write binary to one). */
 int out_is_tty(const struct out *o);
+/* Die with a usage error if o is a terminal: a binary stream is no use
+ * there, and can upset it. */
+void out_refuse_tty(const struct out *o);
 /* A stdio stream on o, for text output (stdout for stdout). */
 FILE *out_stdio(struct out *o);
 /*
