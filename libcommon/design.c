@@ -77,7 +77,8 @@ static void sobol_directions(uint32_t j, uint64_t *v)
 		return;
 	}
 	jk = &joe_kuo[j - 1];
-	s = jk->s;
+	/* The table's degrees are at most 18; saying so bounds the loops. */
+	s = jk->s <= 18 ? jk->s : 18;
 	for (unsigned k = 0; k < s; k++)
 		v[k] = (uint64_t)jk->m[k] << (63 - k);
 	for (unsigned k = s; k < 64; k++) {
