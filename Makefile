@@ -149,13 +149,13 @@ $(O)/tests/%.o: tests/helpers/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 
 # The fuzz targets, built with gcc and a plain-C main that replays a corpus:
 # run by make check over tests/fuzz/corpus and tests/corrupt.
-$(O)/tests/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(LIB) $(FLAGS_STAMP)
+$(O)/tests/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(ALL_LDFLAGS) -o $@ \
 		tests/fuzz/fuzz-$*.c tests/fuzz/replay.c $(LIB) $(ZLIB_LIBS) -lm
 
 # The same targets under libFuzzer (clang), for make fuzz.
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) | $(DEPS_OK)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -DPAL_VERSION='"$(PAL_VERSION)"' \
 		-Ilibcommon -O1 -g -fsanitize=fuzzer,address,undefined \

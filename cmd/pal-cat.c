@@ -55,6 +55,10 @@ static char *hold(struct cmdline *cl, const char *arg)
 	return cl->held[cl->nheld++] = xstrdup(arg);
 }
 
+/*
+ * Print the synopsis (usage_text, the man page's SYNOPSIS): for --help to
+ * stdout with a few lines more and exit 0, else to stderr and exit 2.
+ */
 static _Noreturn void usage(int status)
 {
 	if (status == 0) {

@@ -80,6 +80,10 @@ struct cmdline {
 	const char *output;
 };
 
+/*
+ * Print the synopsis (usage_text, the man page's SYNOPSIS): for --help to
+ * stdout with a few lines more and exit 0, else to stderr and exit 2.
+ */
 static _Noreturn void usage(int status)
 {
 	if (status == 0) {

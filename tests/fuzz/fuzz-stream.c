@@ -40,42 +40,13 @@
 #include <zlib.h>
 
 #include "stream.h"
+#define FUZZ_NAME "fuzz-stream"
+#include "fuzz.h"
 #include "banned.h"
 
 #define PAD8(n) (((n) + 7) & ~(uint64_t)7)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz-stream: %s:%d: check failed: %s\n", \
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
-
-/* A growing byte buffer: the frames of a stream, flattened to compare. */
-struct sbuf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void sb_put(struct sbuf *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		CHECK(b->p != NULL);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
 
 /* Whether two byte strings are equal (either may be empty and NULL). */
 static int same(const void *a, size_t alen, const void *b, size_t blen)
