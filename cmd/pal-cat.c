@@ -317,18 +317,6 @@ struct info {
 	size_t nkv;
 };
 
-static double elem_value(const struct pal_col *c, uint64_t i)
-{
-	switch (c->dtype) {
-	case PAL_U8: return ((const uint8_t *)c->data)[i];
-	case PAL_I32: return ((const int32_t *)c->data)[i];
-	case PAL_I64: return (double)((const int64_t *)c->data)[i];
-	case PAL_U64: return (double)((const uint64_t *)c->data)[i];
-	case PAL_F32: return ((const float *)c->data)[i];
-	default: return ((const double *)c->data)[i];
-	}
-}
-
 static struct colstat *info_col(struct info *in, const struct pal_col *c)
 {
 	for (size_t i = 0; i < in->nst; i++)
@@ -366,7 +354,7 @@ static void info_frame(struct info *in, const struct pal_frame *f)
 		uint64_t n = f->nrows * c->width;
 
 		for (uint64_t k = 0; k < n; k++) {
-			double v = elem_value(c, k);
+			double v = pal_col_value(c, k);
 
 			if (isnan(v)) {
 				s->nan++;

@@ -935,18 +935,6 @@ struct label {
 	int aborting;
 };
 
-static double elem_value(const struct pal_col *c, uint64_t i)
-{
-	switch (c->dtype) {
-	case PAL_U8: return ((const uint8_t *)c->data)[i];
-	case PAL_I32: return ((const int32_t *)c->data)[i];
-	case PAL_I64: return (double)((const int64_t *)c->data)[i];
-	case PAL_U64: return (double)((const uint64_t *)c->data)[i];
-	case PAL_F32: return ((const float *)c->data)[i];
-	default: return ((const double *)c->data)[i];
-	}
-}
-
 static int is_output_name(const char *n)
 {
 	return !strcmp(n, "y") || !strcmp(n, "grad") || !strcmp(n, "status") ||
@@ -1113,7 +1101,7 @@ static int64_t take_row(struct label *lb)
 			       lb->d * sizeof(double));
 		else
 			for (uint32_t i = 0; i < lb->d; i++)
-				x[i] = elem_value(xc, r * lb->d + i);
+				x[i] = pal_col_value(xc, r * lb->d + i);
 		if (lb->cl->ordered)
 			fifo_push(&lb->order, s);
 	}

@@ -272,28 +272,16 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 
 /* ---- values ------------------------------------------------------------- */
 
-static double elem(const struct pal_col *c, uint64_t i)
-{
-	switch (c->dtype) {
-	case PAL_U8: return ((const uint8_t *)c->data)[i];
-	case PAL_I32: return ((const int32_t *)c->data)[i];
-	case PAL_I64: return (double)((const int64_t *)c->data)[i];
-	case PAL_U64: return (double)((const uint64_t *)c->data)[i];
-	case PAL_F32: return ((const float *)c->data)[i];
-	default: return ((const double *)c->data)[i];
-	}
-}
-
 /* Row row of c reduced to one number; NaN if any element is NaN. */
 static double reduced(const struct pal_col *c, uint64_t row, enum reduce how)
 {
 	uint64_t w = c->width, base = row * w;
-	double acc = elem(c, base);
+	double acc = pal_col_value(c, base);
 
 	if (c->dtype == PAL_F64 && w == 1)
 		return acc;
 	for (uint64_t k = 1; k < w; k++) {
-		double v = elem(c, base + k);
+		double v = pal_col_value(c, base + k);
 
 		if (isnan(v))
 			return v;
@@ -548,7 +536,7 @@ static int x_finite(const struct select *st, const struct pal_frame *f,
 	const struct pal_col *c = &f->cols[st->c_x];
 
 	for (uint32_t k = 0; k < c->width; k++)
-		if (!isfinite(elem(c, i * c->width + k)))
+		if (!isfinite(pal_col_value(c, i * c->width + k)))
 			return 0;
 	return 1;
 }
@@ -674,7 +662,7 @@ static double dist2(const struct pal_col *x, uint64_t a, uint64_t b)
 	double s = 0;
 
 	for (uint32_t k = 0; k < x->width; k++) {
-		double d = elem(x, a * x->width + k) - elem(x, b * x->width + k);
+		double d = pal_col_value(x, a * x->width + k) - pal_col_value(x, b * x->width + k);
 
 		s += d * d;
 	}

@@ -132,6 +132,18 @@ const struct pal_col *pal_col_find(const struct pal_frame *f, const char *name)
 	return i < 0 ? NULL : &f->cols[i];
 }
 
+double pal_col_value(const struct pal_col *c, uint64_t i)
+{
+	switch (c->dtype) {
+	case PAL_U8: return ((const uint8_t *)c->data)[i];
+	case PAL_I32: return ((const int32_t *)c->data)[i];
+	case PAL_I64: return (double)((const int64_t *)c->data)[i];
+	case PAL_U64: return (double)((const uint64_t *)c->data)[i];
+	case PAL_F32: return ((const float *)c->data)[i];
+	default: return ((const double *)c->data)[i];
+	}
+}
+
 size_t pal_col_rowbytes(const struct pal_col *c)
 {
 	return (size_t)c->width * pal_dtype_size(c->dtype);

@@ -114,6 +114,9 @@ struct pal_frame {
 int pal_col_index(const struct pal_frame *f, const char *name);
 /* The column called name in f, or NULL. */
 const struct pal_col *pal_col_find(const struct pal_frame *f, const char *name);
+/* Element i of c's data (row-major: row r, element k is r * width + k) as
+ * a double, whatever c's dtype; 64-bit integers above 2^53 are rounded. */
+double pal_col_value(const struct pal_col *c, uint64_t i);
 /* Bytes of one row of c (width x element size). */
 size_t pal_col_rowbytes(const struct pal_col *c);
 /* Whether a and b have the same columns: names, dtypes and widths in order. */

@@ -82,17 +82,7 @@ static double val(const struct parsed *p, const char *name, uint64_t i)
 {
 	const struct pal_col *c = pal_col_find(&p->b->f, name);
 
-	if (!c)
-		return -999999;
-	switch (c->dtype) {
-	case PAL_U8: return ((const uint8_t *)c->data)[i];
-	case PAL_I32: return ((const int32_t *)c->data)[i];
-	case PAL_I64: return (double)((const int64_t *)c->data)[i];
-	case PAL_U64: return (double)((const uint64_t *)c->data)[i];
-	case PAL_F32: return ((const float *)c->data)[i];
-	case PAL_F64: return ((const double *)c->data)[i];
-	}
-	return -999999;
+	return c ? pal_col_value(c, i) : -999999;
 }
 
 /* "id:u64 x:f64x3 ..." for p's schema, for messages. */
