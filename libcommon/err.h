@@ -12,14 +12,15 @@
  * EPIPE on output is not an error message: the program dies quietly by
  * SIGPIPE, as it would have if SIGPIPE had not been ignored by its parent.
  *
- * Library code (stream.c, csv.c) does not call these; it returns error codes
- * with a message in a struct pal_error, and the program decides.
+ * Library code does not call die() or exit: see "the library's errors"
+ * below.  Only programs (cmd/) decide to exit.
  */
 #ifndef PAL_ERR_H
 #define PAL_ERR_H
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PAL_EXIT_OK 0
 #define PAL_EXIT_DATA 1
@@ -70,5 +71,54 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+
+/* ---- the library's errors ----------------------------------------------
+ *
+ * One convention for every libcommon module (stream, csv, journal, oracle
+ * and process pools, the farm, the numerics):
+ *
+ *   - A function that can fail returns -1 (an int result) or NULL (a
+ *     pointer result) and fills a struct pal_error: either one the caller
+ *     passes (`struct pal_error *err` as the last parameter), or, for an
+ *     object that lives on (a reader, a writer, a journal), one the object
+ *     keeps and hands out with a `*_error()` accessor.
+ *   - msg is a complete message in the program's style, "what went wrong
+ *     (where)", without the "pal-x: " prefix: a program prints it with
+ *     die("%s", err.msg) and adds nothing.
+ *   - kind says what sort of failure it is, so that a caller can treat a
+ *     truncated stream apart from a corrupt one, or an I/O error apart from
+ *     bad data; errnum keeps errno for PAL_ERR_IO.
+ *   - Out of memory in a library function that allocates as part of its
+ *     normal work may die through xmalloc(); functions that read sizes from
+ *     untrusted input check them first and report PAL_ERR_LIMIT instead.
+ *
+ * No library function prints, exits, or keeps an error in a global.
+ */
+enum pal_errkind {
+	PAL_ERR_NONE = 0,
+	PAL_ERR_IO,			/* read or write failed; errno kept */
+	PAL_ERR_TRUNCATED,		/* input ended inside a frame or before an end frame */
+	PAL_ERR_CORRUPT,		/* bad magic, checksum, field or layout */
+	PAL_ERR_LIMIT,			/* a size beyond the limits above */
+	PAL_ERR_NOMEM,			/* allocation failed */
+	PAL_ERR_USAGE,			/* the caller passed bad arguments */
+	PAL_ERR_MISMATCH,		/* a file that belongs to something else */
+};
+
+struct pal_error {
+	int kind;			/* enum pal_errkind */
+	int errnum;			/* errno, for PAL_ERR_IO */
+	uint64_t offset;		/* byte offset of the defect, where known */
+	/* "what went wrong (where)", e.g.
+	 * "payload checksum mismatch (a.pal: frame 3 at offset 4096)" */
+	char msg[512];
+};
+
+/*
+ * Fill e (when not NULL) with kind, errnum and a formatted message; offset
+ * is set to 0.  Returns -1, so that `return pal_seterr(...)` reads well.
+ */
+int pal_seterr(struct pal_error *e, int kind, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

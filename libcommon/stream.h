@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 /* ---- the format (pal-stream(5)) -------------------------------------- */
 
 #define PAL_MAGIC "\x89PAL"		/* bytes 0-3 of every frame */
@@ -124,26 +126,7 @@ int pal_same_schema(const struct pal_frame *a, const struct pal_frame *b);
 /* Rows per frame that make frames of about PAL_DEFAULT_FRAME_BYTES. */
 uint64_t pal_default_rows(const struct pal_col *cols, uint32_t ncols);
 
-/* ---- errors ----------------------------------------------------------- */
-
-enum pal_errkind {
-	PAL_ERR_NONE = 0,
-	PAL_ERR_IO,			/* read or write failed; errno kept */
-	PAL_ERR_TRUNCATED,		/* input ended inside a frame or before an end frame */
-	PAL_ERR_CORRUPT,		/* bad magic, checksum, field or layout */
-	PAL_ERR_LIMIT,			/* a size beyond the limits above */
-	PAL_ERR_NOMEM,			/* allocation failed */
-	PAL_ERR_USAGE,			/* the caller passed a bad frame to the writer */
-};
-
-struct pal_error {
-	int kind;			/* enum pal_errkind */
-	int errnum;			/* errno, for PAL_ERR_IO */
-	uint64_t offset;		/* byte offset of the defect in the stream */
-	/* "what went wrong (where)", e.g.
-	 * "payload checksum mismatch (a.pal: frame 3 at offset 4096)" */
-	char msg[512];
-};
+/* Errors: struct pal_error and enum pal_errkind live in err.h. */
 
 /* ---- reading ---------------------------------------------------------- */
 
