@@ -1,7 +1,7 @@
 /*
  * select.h: the data structures of pal-select, kept apart so they can be
  * tested alone: a bounded min-heap that keeps the k best of a stream of
- * scored rows, and a hash set of 64-bit ids.
+ * scored rows.
  *
  * Neither knows about frames: the heap holds small entries (score, tie key,
  * sequence number, slot) and the caller keeps the rows themselves in a store
@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "hash.h"
 
 /* ---- top-k: a bounded min-heap --------------------------------------- */
 
@@ -70,29 +72,6 @@ void topk_sort(struct topk *h);
 
 void topk_free(struct topk *h);
 
-/* ---- a set of 64-bit ids --------------------------------------------- */
-
-/* Open addressing with linear probing; every u64 value can be a member. */
-struct idset {
-	uint64_t *slots;		/* 0 marks an empty slot */
-	size_t mask;			/* slots - 1, a power of two minus 1 */
-	size_t n;			/* members, not counting zero */
-	int has_zero;			/* whether 0 is a member */
-};
-
-void idset_init(struct idset *s);
-/* Add id; returns 1 if it was new, 0 if already there.  Dies when out of
- * memory. */
-int idset_add(struct idset *s, uint64_t id);
-int idset_has(const struct idset *s, uint64_t id);
-/* Members, zero included. */
-size_t idset_count(const struct idset *s);
-void idset_free(struct idset *s);
-
-/* ---- hashing ----------------------------------------------------------- */
-
-/* splitmix64's finaliser: a bijection of the 64-bit values that mixes every
- * bit into every other. */
-uint64_t mix64(uint64_t x);
+/* The id set (struct idset) and mix64 are in hash.h. */
 
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "err.h"
 #include "rng.h"
 #include "stream.h"
 #include "unit.h"
@@ -27,27 +28,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		perror("test-stream: malloc");
-		exit(99);
-	}
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		perror("test-stream: calloc");
-		exit(99);
-	}
-	return p;
-}
+/* xmalloc() and xcalloc() come from err.h (libcommon). */
 
 static FILE *xtmpfile(void)
 {
