@@ -2,18 +2,22 @@
  * pal-label: the oracle stage.  Label each row's x with y, by a built-in
  * test function or by the user's program, farmed out over MPI ranks.
  *
- * Rank 0 reads the input, hands batches of rows to the ranks as they become
- * free (an as-completed task farm with a credit of rows per rank), writes
- * the finished rows and keeps the journal.  Every rank evaluates rows,
- * rank 0 included: between dispatch steps it runs its own share, so a run on
- * two cores uses both.  Without a launcher it runs alone, with no MPI call.
+ * The farm itself (who gets which rows, messages, heartbeats) is
+ * libcommon's (mpifarm.h).  This file holds what is pal-label's own:
  *
- * The pieces: the local evaluator (struct local) runs rows on one rank, by a
- * built-in (with --delay as timers, so -j works for it too) or through the
- * oracle pool of oracle.c; struct label is rank 0's bookkeeping (slots for
- * rows in flight, the order queue, the output batch, the journal); the
- * worker loop of the other ranks is work().
+ *   - options (struct cmdline, parse_args);
+ *   - the evaluator (struct local), which runs rows on one rank, by a
+ *     built-in (with --delay as timers, so -j works for it too) or through
+ *     the oracle pool of oracle.c, and hands finished rows to the farm as
+ *     result frames (columns RC_*);
+ *   - rank 0's bookkeeping (struct label): the input, slots for the rows in
+ *     flight, the order queue, the output batch, and the journal, which is
+ *     touched only by open_journal (restore at start), restored_take (look a
+ *     row up when it is read), journal_put (a result, as it arrives) and
+ *     journal_sync (to the disk, before new work is handed out);
+ *   - main.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -26,6 +30,7 @@
 #include "err.h"
 #include "io.h"
 #include "journal.h"
+#include "mpicomm.h"
 #include "mpifarm.h"
 #include "num.h"
 #include "opt.h"
@@ -39,14 +44,14 @@ static const char usage_text[] =
 	"usage: pal-label [-hV] [-i file] [-j jobs] [-o file] [--batch n]\n"
 	"                 [--builtin name] [--chunk n] [--delay spec]\n"
 	"                 [--dispatch-only] [--exec cmd] [--grad]\n"
-	"                 [--inflight k] [--journal file] [--keep-workdir]\n"
-	"                 [--noise sigma] [--on-fail keep|skip|abort]\n"
-	"                 [--ordered] [--outputs k] [--retries n] [--seed s]\n"
-	"                 [--timeout sec] [--workdir dir] [file]\n";
+	"                 [--heartbeat sec] [--inflight k] [--journal file]\n"
+	"                 [--keep-workdir] [--noise sigma]\n"
+	"                 [--on-fail keep|skip|abort] [--ordered] [--outputs k]\n"
+	"                 [--retries n] [--seed s] [--timeout sec]\n"
+	"                 [--workdir dir] [file]\n";
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
 enum { DELAY_NONE, DELAY_FIXED, DELAY_EXP, DELAY_UNIFORM };
-enum { TAG_TASK = 1, TAG_RESULT, TAG_STOP };
 
 #define MAX_BATCH 4096u			/* rows per message, automatic sizing */
 #define BATCH_SECONDS 0.01		/* automatic sizing: work per batch */
@@ -64,6 +69,7 @@ struct cmdline {
 	const char *workdir;
 	int keep_workdir;
 	double timeout;
+	double heartbeat;		/* seconds; 0: the farm's default */
 	int on_fail;
 	int ordered, dispatch_only;
 	const char *journal, *input, *output;
@@ -118,7 +124,7 @@ static void parse_delay(struct cmdline *cl, const char *arg)
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BATCH = 256, OPT_BUILTIN, OPT_CHUNK, OPT_DELAY,
-	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_INFLIGHT,
+	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_HEARTBEAT, OPT_INFLIGHT,
 	       OPT_JOURNAL, OPT_KEEP_WORKDIR, OPT_NOISE, OPT_ON_FAIL,
 	       OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES, OPT_SEED, OPT_TIMEOUT,
 	       OPT_WORKDIR };
@@ -130,6 +136,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "dispatch-only", no_argument, NULL, OPT_DISPATCH_ONLY },
 		{ "exec", required_argument, NULL, OPT_EXEC },
 		{ "grad", no_argument, NULL, OPT_GRAD },
+		{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 		{ "input", required_argument, NULL, 'i' },
@@ -181,6 +188,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			break;
 		case OPT_GRAD:
 			cl->grad = 1;
+			break;
+		case OPT_HEARTBEAT:
+			cl->heartbeat = opt_duration("--heartbeat", optarg);
+			if (cl->heartbeat < 0.1)
+				usage_die("--heartbeat: at least 100ms");
 			break;
 		case 'h':
 			usage(0);
@@ -287,23 +299,26 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 
 /* ---- evaluating rows on one rank ---------------------------------------- */
 
+/*
+ * The frames between rank 0 and the evaluators.  A task: tag (rank 0's
+ * slot), id, x; its notes say k, the numbers per row of y.  A result: the
+ * columns RC_*, grad only with --grad; its notes hold "msg.N", the message
+ * of result row N when it failed (in row order), and "cost", the seconds
+ * per row of a plain built-in (whose rows carry the times of their batch).
+ */
+enum { TC_TAG, TC_ID, TC_X, TC_N };
+enum { RC_TAG, RC_ID, RC_STATUS, RC_T0, RC_T1, RC_Y, RC_GRAD };
+
+#define MAX_BATCH 4096u			/* rows per batch, automatic sizing */
+#define BATCH_SECONDS 0.01		/* automatic sizing: work per batch */
+#define FLUSH_SECONDS 0.1		/* oldest row waiting for the output */
+#define NOTE_MAX 32			/* bytes of a note's key */
+
 /* A row to evaluate: the caller's tag (a slot on rank 0), id, attempt. */
 struct lrow {
-	uint32_t tag;
+	uint64_t tag;
+	uint64_t id;
 	uint32_t attempt;
-	uint64_t id;
-};
-
-/* A finished row, handed to the owner of the evaluator. */
-struct result {
-	uint32_t tag;
-	uint64_t id;
-	int status;
-	uint32_t k;
-	const double *y;		/* k numbers, or NULL: NaN */
-	const double *grad;		/* d numbers, or NULL */
-	double t0, t1;
-	const char *msg;
 };
 
 /* A built-in row waiting out its --delay. */
@@ -324,6 +339,7 @@ struct local {
 	const struct cmdline *cl;
 	int rank;
 	uint32_t d, k;			/* k: 0 until the first result */
+	int dim_set;			/* d is known */
 	struct lrow *q;			/* FIFO of rows not started */
 	double *qx;
 	size_t qhead, qlen, qcap;
@@ -333,44 +349,23 @@ struct local {
 	struct oracle *orc;
 	struct callrec *calls;		/* jobs of them */
 	double *y, *grad;		/* scratch for one row */
-	uint32_t round;			/* rows per step for a plain built-in */
-	void (*deliver)(void *ctx, const struct result *r);
-	void *ctx;
+	/* results gathered for the farm */
+	struct pal_batch *res;
+	struct pal_kv *notes;
+	uint32_t nnotes, capnotes;
+	double busy;			/* seconds a plain built-in ran */
+	uint64_t busy_rows;
+	uint64_t held;			/* rows taken, not handed back */
+	struct farm_eval ev;
 	uint64_t retried;
 };
 
-static void local_init(struct local *L, const struct cmdline *cl, int rank,
-		       uint32_t d, void (*deliver)(void *, const struct result *),
-		       void *ctx)
+/* Room for n rows of d numbers, without overflow. */
+static size_t xsize(size_t n, size_t d, size_t elem)
 {
-	memset(L, 0, sizeof(*L));
-	L->cl = cl;
-	L->rank = rank;
-	L->d = d;
-	L->k = cl->fn ? 1 : cl->outputs;
-	L->deliver = deliver;
-	L->ctx = ctx;
-	L->round = 1;
-	L->y = xcalloc(1, sizeof(double));
-	L->grad = xcalloc(d ? d : 1, sizeof(double));
-	if (cl->fn && cl->delay) {
-		L->tm = xcalloc(cl->jobs, sizeof(*L->tm));
-		L->tgrad = xcalloc((size_t)cl->jobs * (d ? d : 1),
-				   sizeof(double));
-	}
-	if (cl->exec) {
-		struct oracle_opts oo = {
-			.cmd = cl->exec, .jobs = cl->jobs,
-			.timeout = cl->timeout, .workdir = cl->workdir,
-			.keep_workdir = cl->keep_workdir, .rank = rank,
-		};
-		char err[600];
-
-		L->orc = oracle_new(&oo, err, sizeof(err));
-		if (!L->orc)
-			die("%s", err);
-		L->calls = xcalloc(cl->jobs, sizeof(*L->calls));
-	}
+	if (d && n > SIZE_MAX / elem / d)
+		die("out of memory (%zu rows of %zu numbers)", n, d);
+	return n * (d ? d : 1) * elem;
 }
 
 static void local_free(struct local *L)
@@ -389,9 +384,29 @@ static void local_free(struct local *L)
 	free(L->tgrad);
 	free(L->y);
 	free(L->grad);
+	pal_batch_free(L->res);
+	for (uint32_t i = 0; i < L->nnotes; i++) {
+		free(L->notes[i].key);
+		free(L->notes[i].value);
+	}
+	free(L->notes);
 }
 
-static void local_push(struct local *L, uint32_t tag, uint64_t id,
+/* The dimension, fixed by the input (rank 0) or the first task. */
+static void local_set_dim(struct local *L, uint32_t d)
+{
+	if (L->dim_set && L->d == d)
+		return;
+	if (L->dim_set)
+		die("task of dimension %" PRIu32 " after %" PRIu32, d, L->d);
+	L->dim_set = 1;
+	L->d = d;
+	L->grad = xcalloc(d ? d : 1, sizeof(double));
+	if (L->tm)
+		L->tgrad = xcalloc(L->cl->jobs, xsize(1, d, sizeof(double)));
+}
+
+static void local_push(struct local *L, uint64_t tag, uint64_t id,
 		       const double *x, uint32_t attempt)
 {
 	if (L->qhead > 0 && L->qhead + L->qlen == L->qcap) {
@@ -401,31 +416,137 @@ static void local_push(struct local *L, uint32_t tag, uint64_t id,
 		L->qhead = 0;
 	}
 	if (L->qhead + L->qlen == L->qcap) {
-		L->qcap = L->qcap ? 2 * L->qcap : 64;
+		/* Sized by bytes: a row of x may be 128 MiB. */
+		size_t per = xsize(1, L->d, sizeof(double));
+		size_t first = PAL_DEFAULT_FRAME_BYTES / per;
+
+		L->qcap = L->qcap ? 2 * L->qcap : first > 64 ? 64 : first ?
+			  first : 1;
 		L->q = xrealloc(L->q, L->qcap * sizeof(*L->q));
-		L->qx = xrealloc(L->qx, L->qcap * (L->d ? L->d : 1) *
-				 sizeof(double));
+		L->qx = xrealloc(L->qx, xsize(L->qcap, L->d, sizeof(double)));
 	}
-	L->q[L->qhead + L->qlen] = (struct lrow){ tag, attempt, id };
+	L->q[L->qhead + L->qlen] = (struct lrow){ tag, id, attempt };
 	memcpy(L->qx + (L->qhead + L->qlen) * L->d, x, L->d * sizeof(double));
 	L->qlen++;
 }
 
-/* Rows accepted and not finished. */
-static size_t local_pending(const struct local *L)
+/* Note the message of result row r of the batch being gathered. */
+static void add_note(struct local *L, const char *key, const char *msg)
 {
-	size_t n = L->qlen + L->ntm;
+	char *v = xstrdup(msg ? msg : "");
 
-	if (L->orc)
-		for (uint32_t i = 0; i < L->cl->jobs; i++)
-			n += L->calls[i].n;
-	return n;
+	for (char *p = v; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	if (L->nnotes == L->capnotes) {
+		L->capnotes = L->capnotes ? 2 * L->capnotes : 16;
+		L->notes = xrealloc(L->notes, L->capnotes * sizeof(*L->notes));
+	}
+	L->notes[L->nnotes].key = xstrdup(key);
+	L->notes[L->nnotes++].value = v;
 }
 
-/* Whether rows are running (timers or processes): worth waiting for. */
-static int local_running(const struct local *L)
+static void note_row(struct local *L, uint64_t r, const char *msg)
 {
-	return L->ntm > 0 || (L->orc && oracle_running(L->orc) > 0);
+	char key[NOTE_MAX];
+
+	snprintf(key, sizeof(key), "msg.%" PRIu64, r);
+	add_note(L, key, msg);
+}
+
+/* Hand the results gathered to the farm. */
+static void results_flush(struct local *L)
+{
+	struct pal_frame notes = { .kind = PAL_META };
+	char cost[40];
+
+	if (!L->res || L->res->f.nrows == 0)
+		return;
+	if (L->busy_rows) {
+		snprintf(cost, sizeof(cost), "%.17g",
+			 L->busy / (double)L->busy_rows);
+		add_note(L, "cost", cost);
+		L->busy = 0;
+		L->busy_rows = 0;
+	}
+	notes.nkv = L->nnotes;
+	notes.kv = L->notes;
+	L->held -= L->res->f.nrows;
+	farm_result(L->ev.farm, &L->res->f, L->nnotes ? &notes : NULL);
+	pal_batch_clear(L->res);
+	for (uint32_t i = 0; i < L->nnotes; i++) {
+		free(L->notes[i].key);
+		free(L->notes[i].value);
+	}
+	L->nnotes = 0;
+}
+
+/* A result batch whose y has width k (at least 1), with room for a row. */
+static struct pal_batch *results_room(struct local *L, uint32_t k)
+{
+	if (L->res && (L->res->f.cols[RC_Y].width != k ||
+		       L->res->f.nrows == L->res->cap)) {
+		results_flush(L);
+		if (L->res->f.cols[RC_Y].width != k) {
+			pal_batch_free(L->res);
+			L->res = NULL;
+		}
+	}
+	if (!L->res) {
+		struct pal_col c[] = {
+			{ "tag", PAL_U64, 1, NULL },
+			{ "id", PAL_U64, 1, NULL },
+			{ "status", PAL_I32, 1, NULL },
+			{ "t_start", PAL_F64, 1, NULL },
+			{ "t_end", PAL_F64, 1, NULL },
+			{ "y", PAL_F64, k, NULL },
+			{ "grad", PAL_F64, L->d ? L->d : 1, NULL },
+		};
+		uint32_t n = L->cl->grad ? 7 : 6;
+
+		L->res = pal_batch_new(c, n, pal_default_rows(c, n));
+		if (!L->res)
+			die("out of memory");
+	}
+	return L->res;
+}
+
+/* Add a finished row to the results; y (k numbers) and grad may be NULL. */
+static void deliver(struct local *L, const struct lrow *row, int status,
+		    uint32_t k, const double *y, const double *grad, double t0,
+		    double t1, const char *msg)
+{
+	uint32_t kb = L->k ? L->k : k ? k : 1;
+	struct pal_batch *b;
+	uint64_t r;
+	double *yo;
+	char why[80];
+
+	if (status == ORACLE_OK && k != kb) {
+		/* Cannot happen once k is fixed: the pool checks it. */
+		snprintf(why, sizeof(why), "bad output: %" PRIu32 " numbers, "
+			 "expected %" PRIu32, k, kb);
+		status = ORACLE_OUTPUT;
+		msg = why;
+	}
+	b = results_room(L, kb);
+	r = b->f.nrows++;
+	((uint64_t *)b->f.cols[RC_TAG].data)[r] = row->tag;
+	((uint64_t *)b->f.cols[RC_ID].data)[r] = row->id;
+	((int32_t *)b->f.cols[RC_STATUS].data)[r] = status;
+	((double *)b->f.cols[RC_T0].data)[r] = t0;
+	((double *)b->f.cols[RC_T1].data)[r] = t1;
+	yo = (double *)b->f.cols[RC_Y].data + r * kb;
+	for (uint32_t i = 0; i < kb; i++)
+		yo[i] = status == ORACLE_OK && y ? y[i] : NAN;
+	if (L->cl->grad) {
+		double *g = (double *)b->f.cols[RC_GRAD].data + r * L->d;
+
+		for (uint32_t i = 0; i < L->d; i++)
+			g[i] = grad ? grad[i] : NAN;
+	}
+	if (status != ORACLE_OK)
+		note_row(L, r, msg);
 }
 
 /* y = f(x) for a built-in, with noise; returns the status. */
@@ -444,6 +565,105 @@ static int builtin_eval(struct local *L, uint64_t id, const double *x,
 	return isfinite(*y) ? ORACLE_OK : ORACLE_NONFINITE;
 }
 
+/*
+ * A plain built-in (no --delay) evaluates the rows of a task at once,
+ * straight into the result batch, reading the clock once per batch and not
+ * per row: the rows carry the times of their batch, and the note "cost"
+ * the time per row.
+ */
+static void builtin_batch(struct local *L, const struct pal_frame *f)
+{
+	const uint64_t *tag = f->cols[TC_TAG].data, *id = f->cols[TC_ID].data;
+	const double *x = f->cols[TC_X].data;
+	const struct cmdline *cl = L->cl;
+	uint64_t i = 0;
+
+	while (i < f->nrows) {
+		struct pal_batch *b = results_room(L, 1);
+		uint64_t r0 = b->f.nrows, n = b->cap - r0;
+		uint64_t *otag = (uint64_t *)b->f.cols[RC_TAG].data + r0;
+		uint64_t *oid = (uint64_t *)b->f.cols[RC_ID].data + r0;
+		int32_t *ost = (int32_t *)b->f.cols[RC_STATUS].data + r0;
+		double *t0 = (double *)b->f.cols[RC_T0].data + r0;
+		double *t1 = (double *)b->f.cols[RC_T1].data + r0;
+		double *y = (double *)b->f.cols[RC_Y].data + r0;
+		double *g = cl->grad ? (double *)b->f.cols[RC_GRAD].data +
+			    r0 * L->d : NULL;
+		double start, end;
+
+		if (n > f->nrows - i)
+			n = f->nrows - i;
+		start = oracle_now();
+		for (uint64_t j = 0; j < n; j++, i++) {
+			otag[j] = tag[i];
+			oid[j] = id[i];
+			ost[j] = builtin_eval(L, id[i], x + i * L->d, &y[j],
+					      g ? g + j * L->d : L->grad);
+			if (ost[j] != ORACLE_OK)
+				note_row(L, r0 + j, "non-finite result");
+		}
+		end = oracle_now();
+		for (uint64_t j = 0; j < n; j++) {
+			t0[j] = start;
+			t1[j] = end;
+		}
+		b->f.nrows = r0 + n;
+		L->busy += end - start;
+		L->busy_rows += n;
+	}
+}
+
+static void local_take(void *ctx, const struct pal_frame *f,
+		       const struct pal_frame *notes)
+{
+	struct local *L = ctx;
+	const char *k = farm_note(notes, "k");
+
+	if (f->ncols != TC_N || f->cols[TC_TAG].dtype != PAL_U64 ||
+	    f->cols[TC_ID].dtype != PAL_U64 || f->cols[TC_X].dtype != PAL_F64)
+		die("malformed task (%" PRIu32 " columns)", f->ncols);
+	local_set_dim(L, f->cols[TC_X].width);
+	if (k) {
+		const char *errstr;
+		uint64_t v = parse_u64(k, 0, PAL_MAX_WIDTH, &errstr);
+
+		if (errstr)
+			die("malformed task: k '%s'", k);
+		L->k = (uint32_t)v;
+	}
+	L->held += f->nrows;
+	if (!L->tm && !L->orc) {
+		builtin_batch(L, f);
+		return;
+	}
+	for (uint64_t i = 0; i < f->nrows; i++)
+		local_push(L, ((const uint64_t *)f->cols[TC_TAG].data)[i],
+			   ((const uint64_t *)f->cols[TC_ID].data)[i],
+			   (const double *)f->cols[TC_X].data + i * L->d, 1);
+}
+
+static uint64_t local_pending(void *ctx)
+{
+	struct local *L = ctx;
+
+	return L->held;
+}
+
+/* Whether rows are running (timers or processes): worth waiting for. */
+static int local_running(void *ctx)
+{
+	struct local *L = ctx;
+
+	return L->ntm > 0 || (L->orc && oracle_running(L->orc) > 0);
+}
+
+static uint64_t local_queued(void *ctx)
+{
+	struct local *L = ctx;
+
+	return L->qlen;
+}
+
 static double draw_delay(const struct cmdline *cl, uint64_t id)
 {
 	struct rng r;
@@ -458,19 +678,6 @@ static double draw_delay(const struct cmdline *cl, uint64_t id)
 	default:
 		return cl->delay_a;
 	}
-}
-
-static void deliver_builtin(struct local *L, const struct lrow *row,
-			    int status, const double *y, const double *g,
-			    double t0, double t1)
-{
-	struct result res = {
-		.tag = row->tag, .id = row->id, .status = status, .k = 1,
-		.y = y, .grad = L->cl->grad ? g : NULL, .t0 = t0, .t1 = t1,
-		.msg = status ? "non-finite result" : "",
-	};
-
-	L->deliver(L->ctx, &res);
 }
 
 /* The oracle pool's callback: hand rows on, or queue them again. */
@@ -490,18 +697,10 @@ static void on_call(void *arg, const struct oracle_done *d)
 	} else {
 		if (d->status == ORACLE_OK && !L->k)
 			L->k = d->k;
-		for (size_t i = 0; i < c->n; i++) {
-			struct result res = {
-				.tag = c->rows[i].tag, .id = c->rows[i].id,
-				.status = d->status, .k = d->k,
-				.y = d->status == ORACLE_OK ? d->y + i * d->k :
-					NULL,
-				.t0 = d->t_start, .t1 = d->t_end,
-				.msg = d->msg,
-			};
-
-			L->deliver(L->ctx, &res);
-		}
+		for (size_t i = 0; i < c->n; i++)
+			deliver(L, &c->rows[i], d->status, d->k,
+				d->status == ORACLE_OK ? d->y + i * d->k : NULL,
+				NULL, d->t_start, d->t_end, d->msg);
 	}
 	c->n = 0;
 }
@@ -521,7 +720,7 @@ static int start_calls(struct local *L)
 			if (L->calls[i].n == 0)
 				c = &L->calls[i];
 		c->rows = xrealloc(c->rows, n * sizeof(*c->rows));
-		c->x = xrealloc(c->x, n * (L->d ? L->d : 1) * sizeof(double));
+		c->x = xrealloc(c->x, xsize(n, L->d, sizeof(double)));
 		memcpy(c->rows, L->q + L->qhead, n * sizeof(*c->rows));
 		memcpy(c->x, L->qx + L->qhead * L->d, n * L->d * sizeof(double));
 		c->n = n;
@@ -540,42 +739,11 @@ static int start_calls(struct local *L)
 	return started;
 }
 
-/*
- * One step of the evaluator: finish what is due, start what fits, waiting
- * up to timeout seconds (0: not at all; negative: until something
- * finishes).  Returns whether anything happened.
- */
-static int local_step(struct local *L, double timeout)
+/* A built-in with --delay: rows wait out their delays as timers. */
+static int timers_step(struct local *L, double timeout)
 {
 	int progress = 0;
 
-	if (L->orc) {
-		progress += start_calls(L);
-		if (oracle_running(L->orc))
-			progress += oracle_wait(L->orc, timeout, on_call, L);
-		progress += start_calls(L);
-		return progress > 0;
-	}
-	if (!L->tm) {
-		/* A plain built-in: a round of rows, now. */
-		uint32_t n = L->qlen < L->round ? (uint32_t)L->qlen : L->round;
-
-		for (uint32_t i = 0; i < n; i++) {
-			struct lrow *row = &L->q[L->qhead];
-			double t0 = oracle_now();
-			int st = builtin_eval(L, row->id, L->qx + L->qhead * L->d,
-					      L->y, L->grad);
-
-			L->qhead++;
-			L->qlen--;
-			deliver_builtin(L, row, st, L->y, L->grad, t0,
-					oracle_now());
-		}
-		if (L->qlen == 0)
-			L->qhead = 0;
-		return n > 0;
-	}
-	/* A built-in with --delay: rows wait out their delays as timers. */
 	for (int pass = 0; pass < 2; pass++) {
 		double now = oracle_now(), next = -1;
 
@@ -586,8 +754,8 @@ static int local_step(struct local *L, double timeout)
 				struct timer done = *t;
 				double *g = L->tgrad + (size_t)i * L->d;
 
-				deliver_builtin(L, &done.row, done.status,
-						&done.y, g, done.t0, now);
+				deliver(L, &done.row, done.status, 1, &done.y,
+					g, done.t0, now, "non-finite result");
 				L->ntm--;
 				if (i != L->ntm) {
 					*t = L->tm[L->ntm];
@@ -632,193 +800,64 @@ static int local_step(struct local *L, double timeout)
 	return progress;
 }
 
-/* ---- messages ----------------------------------------------------------- */
-
 /*
- * A task: u32 nrows, u32 k, u32 d, u32 pad, then per row u32 tag, u32
- * attempt, u64 id, d doubles of x.  A result: u32 nrows, u32 k, u32 g (d
- * with --grad, else 0), u32 pad, then per row u32 tag, i32 status, u64 id,
- * f64 t0, f64 t1, k doubles of y, g doubles of grad, u32 message length,
- * u32 pad, the message padded to 8 bytes.
+ * One step of the evaluator: finish what is due, start what fits, waiting
+ * up to timeout seconds (0: not at all; negative: until something
+ * finishes), and hand what finished to the farm.  Returns whether anything
+ * happened.
  */
-struct msgbuf {
-	unsigned char *p;
-	size_t len, cap;
-	uint32_t nrows;
-};
-
-static void mb_put(struct msgbuf *m, const void *src, size_t n)
+static int local_step(void *ctx, double timeout)
 {
-	if (m->len + n > m->cap) {
-		m->cap = m->cap ? m->cap : 4096;
-		while (m->len + n > m->cap)
-			m->cap *= 2;
-		m->p = xrealloc(m->p, m->cap);
+	struct local *L = ctx;
+	int progress = 0;
+
+	if (L->orc) {
+		progress += start_calls(L);
+		if (oracle_running(L->orc))
+			progress += oracle_wait(L->orc, timeout, on_call, L);
+		progress += start_calls(L);
+	} else if (L->tm) {
+		progress = timers_step(L, timeout);
 	}
-	memcpy(m->p + m->len, src, n);
-	m->len += n;
-}
-
-static void mb_start(struct msgbuf *m, uint32_t k, uint32_t d)
-{
-	uint32_t h[4] = { 0, k, d, 0 };
-
-	m->p = NULL;
-	m->len = m->cap = 0;
-	m->nrows = 0;
-	mb_put(m, h, sizeof(h));
-}
-
-static void mb_send(struct msgbuf *m, int dest, int tag)
-{
-	memcpy(m->p, &m->nrows, sizeof(m->nrows));
-	farm_send(dest, tag, m->p, m->len);
-	m->p = NULL;
-	m->len = m->cap = 0;
-	m->nrows = 0;
-}
-
-/* A reader of a received message, checking every length. */
-struct msgrd {
-	const unsigned char *p;
-	size_t len, pos;
-	int src;
-};
-
-static void mr_get(struct msgrd *r, void *dst, size_t n)
-{
-	if (n > r->len - r->pos)
-		die("malformed message from rank %d (%zu bytes)", r->src,
-		    r->len);
-	memcpy(dst, r->p + r->pos, n);
-	r->pos += n;
-}
-
-static void result_put(struct msgbuf *m, const struct result *res, uint32_t k,
-		       uint32_t g)
-{
-	uint32_t tag = res->tag, len = (uint32_t)strlen(res->msg), pad = 0;
-	int32_t st = res->status;
-	static const char zeros[8];
-	double nan_ = NAN;
-
-	mb_put(m, &tag, 4);
-	mb_put(m, &st, 4);
-	mb_put(m, &res->id, 8);
-	mb_put(m, &res->t0, 8);
-	mb_put(m, &res->t1, 8);
-	for (uint32_t i = 0; i < k; i++)
-		mb_put(m, res->y && res->k == k ? &res->y[i] : &nan_, 8);
-	for (uint32_t i = 0; i < g; i++)
-		mb_put(m, res->grad ? &res->grad[i] : &nan_, 8);
-	if (res->status == ORACLE_OK)
-		len = 0;
-	mb_put(m, &len, 4);
-	mb_put(m, &pad, 4);
-	mb_put(m, res->msg, len);
-	mb_put(m, zeros, (8 - len % 8) % 8);
-	m->nrows++;
-}
-
-/* ---- the worker ranks --------------------------------------------------- */
-
-struct worker {
-	struct local L;
-	struct msgbuf out;
-	int started;
-};
-
-static void worker_deliver(void *ctx, const struct result *r)
-{
-	struct worker *w = ctx;
-
-	if (!w->started) {
-		mb_start(&w->out, w->L.k, w->L.cl->grad ? w->L.d : 0);
-		w->started = 1;
+	if (L->qlen == 0)
+		L->qhead = 0;
+	if (L->res && L->res->f.nrows) {
+		results_flush(L);
+		progress = 1;
 	}
-	result_put(&w->out, r, w->L.k, w->L.cl->grad ? w->L.d : 0);
+	return progress > 0;
 }
 
-static void worker_task(struct worker *w, const struct farm_msg *m)
+static void local_init(struct local *L, const struct cmdline *cl, int rank,
+		       uint32_t d)
 {
-	struct msgrd r = { m->buf, m->len, 0, m->src };
-	uint32_t h[4];
-	double *x;
+	memset(L, 0, sizeof(*L));
+	L->cl = cl;
+	L->rank = rank;
+	L->k = cl->fn ? 1 : cl->outputs;
+	L->y = xcalloc(1, sizeof(double));
+	if (cl->fn && cl->delay)
+		L->tm = xcalloc(cl->jobs, sizeof(*L->tm));
+	if (rank == 0)
+		local_set_dim(L, d);	/* others: from the first task */
+	if (cl->exec) {
+		struct oracle_opts oo = {
+			.cmd = cl->exec, .jobs = cl->jobs,
+			.timeout = cl->timeout, .workdir = cl->workdir,
+			.keep_workdir = cl->keep_workdir, .rank = rank,
+		};
+		char err[600];
 
-	mr_get(&r, h, sizeof(h));
-	if (w->L.d == 0 && h[2] > 0) {
-		/* The first task fixes the dimension. */
-		w->L.d = h[2];
-		w->L.grad = xrealloc(w->L.grad, h[2] * sizeof(double));
-		if (w->L.tgrad)
-			w->L.tgrad = xrealloc(w->L.tgrad, (size_t)w->L.cl->jobs *
-					      h[2] * sizeof(double));
+		L->orc = oracle_new(&oo, err, sizeof(err));
+		if (!L->orc)
+			die("%s", err);
+		L->calls = xcalloc(cl->jobs, sizeof(*L->calls));
 	}
-	if (h[2] != w->L.d)
-		die("task of dimension %" PRIu32 " after %" PRIu32, h[2],
-		    w->L.d);
-	w->L.k = h[1];
-	w->L.round = h[0] ? h[0] : 1;
-	x = xmalloc((w->L.d ? w->L.d : 1) * sizeof(double));
-	for (uint32_t i = 0; i < h[0]; i++) {
-		uint32_t tag, attempt;
-		uint64_t id;
-
-		mr_get(&r, &tag, 4);
-		mr_get(&r, &attempt, 4);
-		mr_get(&r, &id, 8);
-		mr_get(&r, x, w->L.d * sizeof(double));
-		local_push(&w->L, tag, id, x, attempt);
-	}
-	free(x);
-}
-
-/* The loop of ranks other than 0: evaluate tasks until told to stop. */
-static void work(const struct cmdline *cl, int rank)
-{
-	struct worker w;
-	struct farm_msg m;
-	int stop = 0;
-
-	memset(&w, 0, sizeof(w));
-	local_init(&w.L, cl, rank, 0, worker_deliver, &w);
-	for (;;) {
-		int progress = 0;
-
-		while (farm_try_recv(&m)) {
-			if (m.tag == TAG_TASK)
-				worker_task(&w, &m);
-			else
-				stop = 1;
-			free(m.buf);
-			progress = 1;
-		}
-		if (stop && local_pending(&w.L) == 0)
-			break;
-		progress |= local_step(&w.L, 0);
-		if (w.started && w.out.nrows) {
-			mb_send(&w.out, 0, TAG_RESULT);
-			w.started = 0;
-			progress = 1;
-		}
-		if (progress)
-			continue;
-		if (local_running(&w.L)) {
-			int hungry = w.L.qlen == 0 ||
-				     farm_sends_pending() > 0;
-
-			local_step(&w.L, hungry ? 0.001 : -1);
-		} else if (!stop) {
-			farm_recv(&m);
-			if (m.tag == TAG_TASK)
-				worker_task(&w, &m);
-			else
-				stop = 1;
-			free(m.buf);
-		}
-	}
-	local_free(&w.L);
-	free(w.out.p);
+	L->ev = (struct farm_eval){
+		.ctx = L, .take = local_take, .step = local_step,
+		.pending = local_pending, .running = local_running,
+		.queued = local_queued,
+	};
 }
 
 /* ---- rank 0: input, slots, output, journal ------------------------------ */
@@ -902,6 +941,7 @@ struct label {
 	struct pal_col *schema_cols;
 	struct incol *in;
 	uint32_t nin;
+	int32_t *keep;			/* per input column: its in[], or -1 */
 	size_t rowbytes;
 	int x_col, id_col;
 	uint32_t d;
@@ -924,8 +964,10 @@ struct label {
 	struct restored rs;
 	uint32_t k;
 	/* the farm */
-	uint64_t *outstanding;		/* rows at each rank */
-	uint64_t local_rows;
+	struct farm *fm;
+	struct pal_batch *task;		/* rows being handed out */
+	struct pal_kv task_kv;		/* its notes: k */
+	char task_k[16];
 	uint32_t B;
 	double cost;			/* seconds per row, smoothed */
 	struct local L;
@@ -970,11 +1012,14 @@ static void set_schema(struct label *lb, const struct pal_frame *f)
 	lb->schema = *f;
 	lb->schema.cols = lb->schema_cols;
 	lb->in = xcalloc(f->ncols, sizeof(*lb->in));
+	lb->keep = xcalloc(f->ncols, sizeof(*lb->keep));
 	lb->id_col = pal_col_index(f, "id");
 	lb->x_col = pal_col_index(f, "x");
 	for (uint32_t i = 0; i < f->ncols; i++) {
+		lb->keep[i] = -1;
 		if (is_output_name(f->cols[i].name))
 			continue;
+		lb->keep[i] = (int32_t)lb->nin;
 		lb->in[lb->nin].c = f->cols[i];
 		lb->in[lb->nin].c.data = NULL;
 		lb->in[lb->nin].off = lb->rowbytes;
@@ -984,16 +1029,24 @@ static void set_schema(struct label *lb, const struct pal_frame *f)
 	}
 }
 
+/*
+ * Room for more rows in flight: double the slots, starting from as many as
+ * fit in about PAL_DEFAULT_FRAME_BYTES (at most 1024): a row may be wide.
+ */
 static void grow_slots(struct label *lb)
 {
-	uint32_t ncap = lb->cap ? 2 * lb->cap : 1024;
+	size_t per = lb->rowbytes + xsize(1, lb->d, sizeof(double)) *
+		     (lb->cl->grad ? 2 : 1) + (size_t)lb->k * sizeof(double);
+	uint32_t first = PAL_DEFAULT_FRAME_BYTES / per > 1024 ? 1024 :
+			 (uint32_t)(PAL_DEFAULT_FRAME_BYTES / per);
+	uint32_t ncap = lb->cap ? 2 * lb->cap : first ? first : 1;
 
 	lb->s = xrealloc(lb->s, ncap * sizeof(*lb->s));
-	lb->rows = xrealloc(lb->rows, ncap * (lb->rowbytes ? lb->rowbytes : 1));
-	lb->sx = xrealloc(lb->sx, (size_t)ncap * (lb->d ? lb->d : 1) *
-			  sizeof(double));
-	lb->sg = xrealloc(lb->sg, lb->cl->grad ? (size_t)ncap * lb->d *
-			  sizeof(double) : 1);
+	lb->rows = xrealloc(lb->rows, xsize(ncap, 1, lb->rowbytes ?
+					    lb->rowbytes : 1));
+	lb->sx = xrealloc(lb->sx, xsize(ncap, lb->d, sizeof(double)));
+	lb->sg = xrealloc(lb->sg, lb->cl->grad ? xsize(ncap, lb->d,
+						       sizeof(double)) : 1);
 	if (lb->k)
 		lb->sy = xrealloc(lb->sy, (size_t)ncap * lb->k * sizeof(double));
 	lb->freel = xrealloc(lb->freel, ncap * sizeof(*lb->freel));
@@ -1089,12 +1142,14 @@ static int64_t take_row(struct label *lb)
 		sl->state = SLOT_BUSY;
 		sl->id = ((const uint64_t *)f->cols[lb->id_col].data)[r];
 		sl->restored = -1;
-		for (uint32_t i = 0, ci = 0; i < f->ncols; i++) {
-			if (is_output_name(f->cols[i].name))
+		for (uint32_t i = 0; i < f->ncols; i++) {
+			const struct incol *ic;
+
+			if (lb->keep[i] < 0)
 				continue;
-			memcpy(row + lb->in[ci].off, (const char *)f->cols[i].data +
-			       r * lb->in[ci].rowbytes, lb->in[ci].rowbytes);
-			ci++;
+			ic = &lb->in[lb->keep[i]];
+			memcpy(row + ic->off, (const char *)f->cols[i].data +
+			       r * ic->rowbytes, ic->rowbytes);
 		}
 		if (xc->dtype == PAL_F64)
 			memcpy(x, (const double *)xc->data + r * lb->d,
@@ -1155,17 +1210,26 @@ static void build_output(struct label *lb)
 	}
 }
 
-/* Write the gathered rows: to the journal and its disk first, then out. */
+/*
+ * Journal: the rows that finished since the last call, to the disk.  Called
+ * before new work is handed out and before rows are written out, so that a
+ * row in the output or whose slot is reused is in the journal.
+ */
+static void journal_sync_rows(struct label *lb)
+{
+	if (!lb->jb || lb->jb->f.nrows == 0)
+		return;
+	if (journal_append(lb->j, &lb->jb->f) < 0 || journal_sync(lb->j) < 0)
+		die("%s", journal_error(lb->j));
+	pal_batch_clear(lb->jb);
+}
+
+/* Write the gathered rows out (the journal has them already). */
 static void flush(struct label *lb)
 {
 	if (!lb->pend || lb->pend->f.nrows == 0)
 		return;
-	if (lb->jb && lb->jb->f.nrows) {
-		if (journal_append(lb->j, &lb->jb->f) < 0 ||
-		    journal_sync(lb->j) < 0)
-			die("%s", journal_error(lb->j));
-		pal_batch_clear(lb->jb);
-	}
+	journal_sync_rows(lb);
 	xpal_write(lb->w, &lb->pend->f);
 	lb->nwritten += lb->pend->f.nrows;
 	pal_batch_clear(lb->pend);
@@ -1222,8 +1286,6 @@ static void emit(struct label *lb, uint32_t s)
 				 (uint64_t)sl->restored - rs->start[lo], 1);
 	} else if (!sl->skip) {
 		put_row(lb, lb->pend, s);
-		if (lb->jb && sl->status == ORACLE_OK)
-			put_row(lb, lb->jb, s);
 	}
 	if (!sl->skip && lb->pend->f.nrows == 1)
 		lb->pend_since = oracle_now();
@@ -1232,14 +1294,22 @@ static void emit(struct label *lb, uint32_t s)
 		flush(lb);
 }
 
-/* Move finished rows to the output batch, in order with --ordered. */
-static void emit_done(struct label *lb)
+/* The output batch, once the input columns and k are known. */
+static int output_ready(struct label *lb)
 {
 	if (!lb->pend) {
 		if (!lb->k || !lb->schema_cols)
-			return;
+			return 0;
 		build_output(lb);
 	}
+	return 1;
+}
+
+/* Move finished rows to the output batch, in order with --ordered. */
+static void emit_done(struct label *lb)
+{
+	if (!output_ready(lb))
+		return;
 	if (lb->cl->ordered) {
 		while (lb->order.len &&
 		       lb->s[fifo_front(&lb->order)].state == SLOT_DONE) {
@@ -1256,46 +1326,68 @@ static void emit_done(struct label *lb)
 		flush(lb);
 }
 
-/* A row is finished, here or on another rank. */
-static void finished(struct label *lb, const struct result *r, int rank)
+/* Journal: a row that finished, as it arrives (on the disk at the next
+ * journal_sync_rows). */
+static void journal_put(struct label *lb, uint32_t s)
 {
+	if (!lb->jb || lb->s[s].status != ORACLE_OK)
+		return;
+	if (lb->jb->f.nrows == lb->jb->cap)
+		journal_sync_rows(lb);
+	put_row(lb, lb->jb, s);
+}
+
+/*
+ * Row r of result frame f (columns RC_*, from rank) is finished; msg is its
+ * message when it failed.
+ */
+static void finished(struct label *lb, const struct pal_frame *f, uint64_t r,
+		     int rank, const char *msg)
+{
+	uint64_t tag = ((const uint64_t *)f->cols[RC_TAG].data)[r];
+	uint64_t id = ((const uint64_t *)f->cols[RC_ID].data)[r];
+	int32_t status = ((const int32_t *)f->cols[RC_STATUS].data)[r];
+	uint32_t k = f->cols[RC_Y].width;
+	const double *y = (const double *)f->cols[RC_Y].data + r * k;
 	struct slot *sl;
 
-	if (r->tag >= lb->cap || lb->s[r->tag].state != SLOT_BUSY)
-		die("result for a row not in flight (rank %d, slot %" PRIu32 ")",
-		    rank, r->tag);
-	sl = &lb->s[r->tag];
+	if (tag >= lb->cap || lb->s[tag].state != SLOT_BUSY)
+		die("result for a row not in flight (rank %d, slot %" PRIu64 ")",
+		    rank, tag);
+	sl = &lb->s[tag];
 	sl->state = SLOT_DONE;
-	sl->status = r->status;
+	sl->status = status;
 	sl->rank = rank;
-	sl->t0 = r->t0;
-	sl->t1 = r->t1;
-	if (r->status == ORACLE_OK && !lb->k) {
-		lb->k = r->k;
-		lb->sy = xrealloc(lb->sy, (size_t)lb->cap * lb->k * sizeof(double));
+	sl->t0 = ((const double *)f->cols[RC_T0].data)[r];
+	sl->t1 = ((const double *)f->cols[RC_T1].data)[r];
+	if (status == ORACLE_OK && !lb->k) {
+		lb->k = k;
+		lb->sy = xrealloc(lb->sy, xsize(lb->cap, lb->k,
+						sizeof(double)));
 	}
-	sl->ynan = !r->y || r->k != lb->k;
-	if (r->status == ORACLE_OK && r->k != lb->k) {
+	sl->ynan = k != lb->k;
+	if (status == ORACLE_OK && k != lb->k) {
 		sl->status = ORACLE_OUTPUT;
 		warnx("row %" PRIu64 " (rank %d): bad output: %" PRIu32
-		      " numbers, expected %" PRIu32, r->id, rank, r->k, lb->k);
+		      " numbers, expected %" PRIu32, id, rank, k, lb->k);
 	}
 	if (!sl->ynan)
-		memcpy(lb->sy + (size_t)r->tag * lb->k, r->y,
-		       lb->k * sizeof(double));
-	if (lb->cl->grad)
-		for (uint32_t i = 0; i < lb->d; i++)
-			lb->sg[(size_t)r->tag * lb->d + i] = r->grad ? r->grad[i] :
-				NAN;
-	if (r->t1 > r->t0)
-		lb->cost = lb->cost ? 0.9 * lb->cost + 0.1 * (r->t1 - r->t0) :
-			   r->t1 - r->t0;
+		memcpy(lb->sy + (size_t)tag * lb->k, y, lb->k * sizeof(double));
+	if (lb->cl->grad) {
+		const double *g = (const double *)f->cols[RC_GRAD].data +
+				  r * lb->d;
+
+		memcpy(lb->sg + (size_t)tag * lb->d, g, lb->d * sizeof(double));
+	}
 	lb->by_status[sl->status < 7 && sl->status >= 0 ? sl->status : 7]++;
 	if (sl->status == ORACLE_OK) {
 		lb->nok++;
+		if (output_ready(lb))
+			journal_put(lb, (uint32_t)tag);
 	} else {
-		warnx("row %" PRIu64 " (rank %d): %s", r->id, rank,
-		      sl->status == r->status ? r->msg : "wrong width");
+		warnx("row %" PRIu64 " (rank %d): %s", id, rank,
+		      sl->status == status ? (msg ? msg : "failed") :
+		      "wrong width");
 		if (lb->cl->on_fail == FAIL_SKIP) {
 			sl->skip = 1;
 			lb->nskipped++;
@@ -1309,15 +1401,55 @@ static void finished(struct label *lb, const struct result *r, int rank)
 		}
 	}
 	if (!lb->cl->ordered)
-		fifo_push(&lb->done, r->tag);
+		fifo_push(&lb->done, (uint32_t)tag);
 }
 
-static void local0_deliver(void *ctx, const struct result *r)
+/* The farm's result(): rows finished on a rank. */
+static void on_result(void *ctx, const struct pal_frame *f,
+		      const struct pal_frame *notes, int rank)
 {
 	struct label *lb = ctx;
+	const char *cost = farm_note(notes, "cost");
+	uint32_t note = 0;
+	uint32_t g = lb->cl->grad ? 7 : 6;
 
-	lb->local_rows--;
-	finished(lb, r, 0);
+	if (f->ncols != g || f->cols[RC_TAG].dtype != PAL_U64 ||
+	    f->cols[RC_STATUS].dtype != PAL_I32 ||
+	    f->cols[RC_Y].dtype != PAL_F64 ||
+	    (lb->cl->grad && f->cols[RC_GRAD].width != lb->d))
+		die("malformed results from rank %d", rank);
+	for (uint64_t r = 0; r < f->nrows; r++) {
+		const char *msg = NULL;
+		char key[NOTE_MAX];
+
+		if (((const int32_t *)f->cols[RC_STATUS].data)[r] != ORACLE_OK) {
+			/* The notes hold the messages in row order. */
+			snprintf(key, sizeof(key), "msg.%" PRIu64, r);
+			while (notes && note < notes->nkv &&
+			       strcmp(notes->kv[note].key, key))
+				note++;
+			if (notes && note < notes->nkv)
+				msg = notes->kv[note].value;
+		}
+		finished(lb, f, r, rank, msg);
+	}
+	/* Seconds per row, smoothed: from the note of a plain built-in,
+	 * else from each row's times. */
+	if (cost) {
+		double c = strtod(cost, NULL);
+
+		if (c > 0)
+			lb->cost = lb->cost ? 0.9 * lb->cost + 0.1 * c : c;
+	} else {
+		for (uint64_t r = 0; r < f->nrows; r++) {
+			double t = ((const double *)f->cols[RC_T1].data)[r] -
+				   ((const double *)f->cols[RC_T0].data)[r];
+
+			if (t > 0)
+				lb->cost = lb->cost ? 0.9 * lb->cost + 0.1 * t :
+					   t;
+		}
+	}
 }
 
 /* The batch size: fixed, or about BATCH_SECONDS of work. */
@@ -1360,129 +1492,61 @@ static int64_t next_row(struct label *lb)
 	return -1;
 }
 
-/* Send batches to the ranks that have room. */
-static int dispatch(struct label *lb)
+/* The farm's next(): up to max rows to evaluate, as a task frame. */
+static const struct pal_frame *on_next(void *ctx, uint64_t max,
+				       const struct pal_frame **notes)
 {
-	int sent = 0;
-
-	if (!lb->k)
-		return 0;	/* the first result fixes k first */
-	size_batch(lb);
-	for (int w = 1; w < lb->size; w++) {
-		/* Room for a batch: -j calls running, --inflight batches
-		 * waiting behind them. */
-		while (lb->outstanding[w] + lb->B <=
-		       (uint64_t)lb->cl->jobs * lb->cl->chunk +
-		       (uint64_t)lb->cl->inflight * lb->B) {
-			struct msgbuf m;
-			int64_t s;
-
-			mb_start(&m, lb->k, lb->d);
-			while (m.nrows < lb->B && (s = next_row(lb)) >= 0) {
-				uint32_t tag = (uint32_t)s, attempt = 1;
-
-				mb_put(&m, &tag, 4);
-				mb_put(&m, &attempt, 4);
-				mb_put(&m, &lb->s[s].id, 8);
-				mb_put(&m, lb->sx + (size_t)s * lb->d,
-				       lb->d * sizeof(double));
-				m.nrows++;
-			}
-			if (m.nrows == 0) {
-				free(m.p);
-				return sent;
-			}
-			lb->outstanding[w] += m.nrows;
-			mb_send(&m, w, TAG_TASK);
-			sent = 1;
-		}
-	}
-	return sent;
-}
-
-/* Give rank 0's own evaluator rows, unless it only dispatches. */
-static int feed_local(struct label *lb)
-{
-	uint64_t want;
-	int fed = 0;
+	static struct pal_frame nf = { .kind = PAL_META, .nkv = 1 };
+	struct label *lb = ctx;
+	struct pal_batch *b = lb->task;
 	int64_t s;
 
-	if (lb->cl->dispatch_only && lb->size > 1 && lb->k)
-		return 0;
+	/* Rows finished so far go to the disk before their slots take new
+	 * rows. */
+	journal_sync_rows(lb);
+	if (!b) {
+		struct pal_col c[TC_N] = {
+			{ "tag", PAL_U64, 1, NULL },
+			{ "id", PAL_U64, 1, NULL },
+			{ "x", PAL_F64, lb->d ? lb->d : 1, NULL },
+		};
+
+		b = lb->task = pal_batch_new(c, TC_N, pal_default_rows(c, TC_N));
+		if (!b)
+			die("out of memory");
+	}
+	pal_batch_clear(b);
+	if (max > b->cap)
+		max = b->cap;
+	while (b->f.nrows < max && (s = next_row(lb)) >= 0) {
+		uint64_t r = b->f.nrows++;
+
+		((uint64_t *)b->f.cols[TC_TAG].data)[r] = (uint64_t)s;
+		((uint64_t *)b->f.cols[TC_ID].data)[r] = lb->s[s].id;
+		memcpy((double *)b->f.cols[TC_X].data + r * lb->d,
+		       lb->sx + (size_t)s * lb->d, lb->d * sizeof(double));
+	}
+	if (b->f.nrows == 0)
+		return NULL;
+	snprintf(lb->task_k, sizeof(lb->task_k), "%" PRIu32, lb->k);
+	lb->task_kv.key = (char *)"k";
+	lb->task_kv.value = lb->task_k;
+	nf.kv = &lb->task_kv;
+	*notes = &nf;
+	return &b->f;
+}
+
+/* Rows rank 0's own evaluator may hold. */
+static uint64_t local_want(const struct label *lb)
+{
+	const struct cmdline *cl = lb->cl;
+
 	if (!lb->k)
-		want = lb->cl->chunk;	/* one call until k is known */
-	else if (lb->L.orc || lb->L.tm)
-		want = (uint64_t)lb->cl->jobs * lb->cl->chunk +
-		       (lb->size > 1 ? 0 : (uint64_t)lb->cl->jobs * lb->cl->chunk);
-	else
-		want = lb->B;
-	lb->L.round = lb->B ? lb->B : 1;
-	if (lb->L.k != lb->k)
-		lb->L.k = lb->k;
-	while (lb->local_rows < want && (s = next_row(lb)) >= 0) {
-		local_push(&lb->L, (uint32_t)s, lb->s[s].id,
-			   lb->sx + (size_t)s * lb->d, 1);
-		lb->local_rows++;
-		fed = 1;
-	}
-	return fed;
-}
-
-static void recv_results(struct label *lb, struct farm_msg *m)
-{
-	struct msgrd r = { m->buf, m->len, 0, m->src };
-	uint32_t h[4];
-	double *y, *g;
-	char *msg = NULL;
-
-	if (m->tag != TAG_RESULT)
-		die("unexpected message %d from rank %d", m->tag, m->src);
-	mr_get(&r, h, sizeof(h));
-	y = xmalloc((h[1] ? h[1] : 1) * sizeof(double));
-	g = xmalloc((h[2] ? h[2] : 1) * sizeof(double));
-	for (uint32_t i = 0; i < h[0]; i++) {
-		struct result res = { 0 };
-		uint32_t len, pad;
-		int32_t st;
-
-		mr_get(&r, &res.tag, 4);
-		mr_get(&r, &st, 4);
-		mr_get(&r, &res.id, 8);
-		mr_get(&r, &res.t0, 8);
-		mr_get(&r, &res.t1, 8);
-		mr_get(&r, y, h[1] * sizeof(double));
-		mr_get(&r, g, h[2] * sizeof(double));
-		mr_get(&r, &len, 4);
-		mr_get(&r, &pad, 4);
-		if (len > r.len - r.pos)
-			die("malformed message from rank %d", m->src);
-		msg = xrealloc(msg, len + 1);
-		mr_get(&r, msg, len);
-		msg[len] = '\0';
-		r.pos += (8 - len % 8) % 8;
-		res.status = st;
-		res.k = h[1];
-		res.y = y;
-		res.grad = h[2] ? g : NULL;
-		res.msg = msg;
-		if (lb->outstanding[m->src] == 0)
-			die("rank %d sent more results than it had rows",
-			    m->src);
-		lb->outstanding[m->src]--;
-		finished(lb, &res, m->src);
-	}
-	free(y);
-	free(g);
-	free(msg);
-}
-
-static uint64_t remote_rows(const struct label *lb)
-{
-	uint64_t n = 0;
-
-	for (int w = 1; w < lb->size; w++)
-		n += lb->outstanding[w];
-	return n;
+		return cl->chunk;	/* one call until k is known */
+	if (lb->L.orc || lb->L.tm)
+		return (uint64_t)cl->jobs * cl->chunk *
+		       (lb->size > 1 ? 1 : 2);
+	return lb->B;
 }
 
 /* The journal's frames, copied, and an index of their ids. */
@@ -1576,72 +1640,68 @@ static void open_journal(struct label *lb)
 	}
 }
 
-/* Wait for something to happen: a local row, or a message. */
-static void wait_some(struct label *lb)
-{
-	struct farm_msg m;
-
-	flush(lb);
-	if (local_running(&lb->L)) {
-		local_step(&lb->L, remote_rows(lb) ? 0.001 : -1);
-	} else if (remote_rows(lb)) {
-		farm_recv(&m);
-		recv_results(lb, &m);
-		free(m.buf);
-	}
-}
-
-/* Rank 0: run the farm to the end of the input. */
+/* Rank 0: run the farm to the end of the input; 1 after an abort. */
 static int run(struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
-	struct farm_msg m;
+	struct farm_opts fo = {
+		.slots = (uint64_t)cl->jobs * cl->chunk,
+		.inflight = cl->inflight, .dispatch_only = cl->dispatch_only,
+		.heartbeat = cl->heartbeat,
+	};
+	struct farm_master fmaster = { lb, on_next, on_result };
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
 	/* mpirun hands rank 0 a pseudo-terminal for stdout whatever the
 	 * real one is, so only a run without it can tell. */
-	if (!farm_mpi())
+	if (!comm_mpi())
 		out_refuse_tty(&lb->out);
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
 	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
 	lb->k = cl->fn ? 1 : cl->outputs;
 	if (cl->journal)
 		open_journal(lb);
-	lb->outstanding = xcalloc((size_t)lb->size, sizeof(*lb->outstanding));
 	size_batch(lb);
 	/* The first frame gives the dimension that the evaluator needs. */
 	fill_frame(lb);
-	local_init(&lb->L, cl, 0, lb->d, local0_deliver, lb);
+	local_init(&lb->L, cl, 0, lb->d);
+	lb->fm = farm_new(&fo, &fmaster, &lb->L.ev);
 	for (;;) {
-		int progress = 0;
+		int progress;
 
-		while (farm_try_recv(&m)) {
-			recv_results(lb, &m);
-			free(m.buf);
-			progress = 1;
-		}
-		progress |= dispatch(lb);
-		progress |= feed_local(lb);
-		progress |= local_step(&lb->L, 0);
+		size_batch(lb);
+		/* Rows go to the other ranks once the first result has
+		 * fixed k. */
+		farm_pace(lb->fm, lb->B, local_want(lb), lb->k != 0);
+		progress = farm_poll(lb->fm);
+		journal_sync_rows(lb);
 		emit_done(lb);
-		if ((lb->eof || lb->aborting) && lb->local_rows == 0 &&
-		    remote_rows(lb) == 0) {
+		if ((lb->eof || lb->aborting) && farm_local_rows(lb->fm) == 0 &&
+		    farm_remote_rows(lb->fm) == 0) {
 			if (!lb->k)
 				lb->k = 1;	/* nothing succeeded */
 			emit_done(lb);
 			if (lb->busy == 0)
 				break;
 		}
-		if (!progress)
-			wait_some(lb);
+		if (!progress) {
+			flush(lb);
+			farm_wait(lb->fm);
+		}
 	}
 	flush(lb);
+	farm_stop(lb->fm);
+	if (lb->aborting) {
+		/* Not complete: the rows so far go out, but no end frame, and
+		 * -o is not put in place (main dies). */
+		if (pal_writer_flush(lb->w) < 0)
+			die_writer(lb->w);
+		return 1;
+	}
 	xpal_finish(lb->w);
 	out_commit(&lb->out);
-	for (int w = 1; w < lb->size; w++)
-		farm_send(w, TAG_STOP, xmalloc(1), 0);
-	return lb->aborting;
+	return 0;
 }
 
 static void label_free(struct label *lb)
@@ -1649,6 +1709,8 @@ static void label_free(struct label *lb)
 	struct restored *rs = &lb->rs;
 
 	local_free(&lb->L);
+	farm_free(lb->fm);
+	pal_batch_free(lb->task);
 	pal_reader_free(lb->r);
 	if (lb->infd > 0)
 		close(lb->infd);
@@ -1665,6 +1727,7 @@ static void label_free(struct label *lb)
 	free(rs->used);
 	free(lb->schema_cols);
 	free(lb->in);
+	free(lb->keep);
 	free(lb->s);
 	free(lb->rows);
 	free(lb->sx);
@@ -1674,7 +1737,6 @@ static void label_free(struct label *lb)
 	free(lb->order.v);
 	free(lb->done.v);
 	free(lb->ocols);
-	free(lb->outstanding);
 }
 
 static void report(const struct label *lb)
@@ -1699,23 +1761,60 @@ static void report(const struct label *lb)
 	      cl->on_fail == FAIL_KEEP ? "kept with their status" : "abort",
 	      lb->by_status[1], lb->by_status[2], lb->by_status[3],
 	      lb->by_status[4], lb->by_status[5], lb->by_status[6]);
-	if (lb->aborting)
-		warnx("aborted: %" PRIu64 " rows written, the rest of the "
-		      "input not labeled", lb->nwritten);
+}
+
+/*
+ * Options, read on every rank.  Under a launcher, only rank 0 speaks: a
+ * usage error or --help is printed once, not once per rank.
+ */
+static void parse_args_once(struct cmdline *cl, int argc, char **argv)
+{
+	int saved[2] = { -1, -1 }, nul;
+
+	if (comm_launcher_rank() > 0 &&
+	    (nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		fflush(stdout);
+		for (int fd = 1; fd <= 2; fd++) {
+			saved[fd - 1] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			dup2(nul, fd);
+		}
+		close(nul);
+	}
+	parse_args(cl, argc, argv);
+	for (int fd = 1; fd <= 2; fd++)
+		if (saved[fd - 1] >= 0) {
+			dup2(saved[fd - 1], fd);
+			close(saved[fd - 1]);
+		}
+}
+
+/* A rank other than 0: evaluate what rank 0 hands out. */
+static void work(const struct cmdline *cl, int rank)
+{
+	struct farm_opts fo = { .heartbeat = cl->heartbeat };
+	struct local L;
+
+	local_init(&L, cl, rank, 0);
+	if (farm_work(&fo, &L.ev) < 0) {
+		/* Rank 0 is gone: stop the oracles now, not when the
+		 * launcher gets round to it. */
+		local_free(&L);
+		die("rank 0 is gone: stopping rank %d", rank);
+	}
+	local_free(&L);
 }
 
 int main(int argc, char **argv)
 {
 	struct cmdline cl;
+	struct label lb;
 	int rank, size, rc = 0;
 
 	pal_init("pal-label");
-	parse_args(&cl, argc, argv);
-	farm_init(&argc, &argv, &rank, &size);
+	parse_args_once(&cl, argc, argv);
+	comm_init(&argc, &argv, &rank, &size);
+	memset(&lb, 0, sizeof(lb));
 	if (rank == 0) {
-		struct label lb;
-
-		memset(&lb, 0, sizeof(lb));
 		lb.cl = &cl;
 		lb.size = size;
 		rc = run(&lb);
@@ -1726,6 +1825,12 @@ int main(int argc, char **argv)
 	} else {
 		work(&cl, rank);
 	}
-	farm_finish();
-	return rc ? PAL_EXIT_DATA : 0;
+	comm_finish();
+	if (rc && lb.out.tmp)
+		die("aborted (--on-fail abort) after %" PRIu64 " rows: '%s' "
+		    "not written", lb.nwritten, lb.out.path);
+	if (rc)
+		die("aborted (--on-fail abort) after %" PRIu64 " rows: the "
+		    "output has no end frame", lb.nwritten);
+	return 0;
 }

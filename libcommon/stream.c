@@ -920,6 +920,9 @@ struct pal_writer {
 	uint64_t rows, bytes;
 	int finished, dead;
 	struct pal_error err;
+	int mem;			/* a memory writer: bytes go to mp */
+	unsigned char *mp;
+	size_t mlen, mcap;
 };
 
 struct pal_writer *pal_writer_fd(int fd, const char *name, int level)
@@ -943,10 +946,35 @@ struct pal_writer *pal_writer_fd(int fd, const char *name, int level)
 	return w;
 }
 
+struct pal_writer *pal_writer_mem(const char *name, int level)
+{
+	struct pal_writer *w = pal_writer_fd(-1, name ? name : "memory",
+					     level);
+
+	if (w) {
+		w->buffered = 0;
+		w->mem = 1;
+	}
+	return w;
+}
+
+void *pal_writer_mem_take(struct pal_writer *w, size_t *len)
+{
+	void *p = w->mp;
+
+	*len = w->mlen;
+	w->mp = NULL;
+	w->mlen = w->mcap = 0;
+	w->rows = w->bytes = 0;
+	w->finished = 0;
+	return p;
+}
+
 void pal_writer_free(struct pal_writer *w)
 {
 	if (!w)
 		return;
+	free(w->mp);
 	if (w->zs_ready)
 		deflateEnd(&w->zs);
 	free(w->obuf.p);
@@ -994,9 +1022,39 @@ static int werrno(struct pal_writer *w)
 		     w->bytes, strerror(errno));
 }
 
+/* Append n bytes to a memory writer's buffer. */
+static int mem_put(struct pal_writer *w, const void *src, size_t n)
+{
+	if (n > w->mcap - w->mlen) {
+		size_t cap = w->mcap ? w->mcap : 4096;
+		unsigned char *np;
+
+		while (cap - w->mlen < n) {
+			if (cap > SIZE_MAX / 2)
+				return wfail(w, PAL_ERR_NOMEM, "out of memory");
+			cap *= 2;
+		}
+		np = realloc(w->mp, cap);
+		if (!np)
+			return wfail(w, PAL_ERR_NOMEM, "out of memory "
+				     "(allocating %zu bytes)", cap);
+		w->mp = np;
+		w->mcap = cap;
+	}
+	memcpy(w->mp + w->mlen, src, n);
+	w->mlen += n;
+	return 0;
+}
+
 /* Write all of iov[0..n) with writev, resuming after short writes. */
 static int writev_all(struct pal_writer *w, struct iovec *iov, int n)
 {
+	if (w->mem) {
+		for (int i = 0; i < n; i++)
+			if (mem_put(w, iov[i].iov_base, iov[i].iov_len) < 0)
+				return -1;
+		return 0;
+	}
 	while (n > 0) {
 		int batch = n < IOV_MAX ? n : IOV_MAX;
 		ssize_t k = writev(w->fd, iov, batch);

@@ -172,6 +172,19 @@ struct pal_writer;
  */
 struct pal_writer *pal_writer_fd(int fd, const char *name, int level);
 
+/*
+ * A writer to memory, beside pal_reader_mem(): the stream's bytes gather in
+ * a buffer that pal_writer_mem_take() hands over.  Used to ship frames
+ * between MPI ranks.  name is for messages (NULL: "memory").  NULL only
+ * when out of memory.
+ */
+struct pal_writer *pal_writer_mem(const char *name, int level);
+/*
+ * The bytes written so far (*len of them; malloc'd, the caller frees them;
+ * NULL when none), taken from the writer, which starts a new stream: row
+ * and byte counts restart at 0, and a finished writer may write again.
+ */
+void *pal_writer_mem_take(struct pal_writer *w, size_t *len);
 /* Write a data or metadata frame.  Returns 0, or -1 with pal_writer_error(). */
 int pal_write(struct pal_writer *w, const struct pal_frame *f);
 

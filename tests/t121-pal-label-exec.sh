@@ -106,13 +106,21 @@ test_expect_success 'non-zero exit, --on-fail skip: left out, counted at the end
 	test_grep "2 of 12 rows failed (skipped)" err
 '
 
-test_expect_success 'non-zero exit, --on-fail abort: exit 1, what ran is written' '
+test_expect_success 'non-zero exit, --on-fail abort: exit 1, what ran is written, no end' '
 	must_fail 1 pal-label --exec "$fail_oracle" --on-fail abort in.pal >a.pal 2>err &&
-	pal-cat --columns id,status --to csv a.pal | sed 1d >got &&
+	{ pal-cat --columns id,status --to csv a.pal 2>cerr; echo $? >rc; } | sed 1d >got &&
 	awk -F, "{ if (\$1 != NR - 1 || \$2 != (\$1 == 4)) exit 1 }
 		END { exit !(NR >= 5 && NR < 12) }" got &&
+	echo 1 >want && test_cmp want rc &&
+	test_grep "stream cut short: no end frame" cerr &&
 	test_grep "stopping (--on-fail abort)" err &&
-	test_grep "aborted: [0-9]* rows written" err
+	test_grep "aborted (--on-fail abort) after [0-9]* rows: the output has no end frame" err
+'
+
+test_expect_success '--on-fail abort with -o: exit 1, the file not put in place' '
+	must_fail 1 pal-label --exec "$fail_oracle" --on-fail abort -o ao.pal in.pal 2>err &&
+	test_grep "aborted (--on-fail abort) after [0-9]* rows: .ao.pal. not written" err &&
+	test ! -e ao.pal && test -z "$(ls ao.pal.tmp* 2>/dev/null)"
 '
 
 test_expect_success 'a signal: status 2, named' '
@@ -155,7 +163,7 @@ test_expect_success 'garbage on stdout: status 4, the line quoted; every policy'
 	pal-label --exec "$garbage" --on-fail skip in.pal >gs.pal 2>err &&
 	test "$(pal-cat --to csv gs.pal | sed 1d | wc -l)" -eq 11 &&
 	must_fail 1 pal-label --exec "$garbage" --on-fail abort in.pal >ga.pal 2>err &&
-	pal-cat --verify ga.pal
+	must_fail 1 pal-cat --verify ga.pal
 '
 
 test_expect_success 'wrong counts: too few numbers, too many lines, nothing, nan' '

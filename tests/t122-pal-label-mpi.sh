@@ -110,12 +110,16 @@ test_expect_success 'stdin and stdout through mpirun, and FIFOs that rank 0 open
 	rows ff.pal id,y >c.csv && test_cmp b.csv c.csv
 '
 
-test_expect_success '--on-fail abort under -n 3 exits 1 with a valid stream' '
+test_expect_success '--on-fail abort under -n 3 exits 1, and nothing looks complete' '
 	must_fail 1 mpi 3 pal-label --exec "test \$PAL_ID != 20 && echo 1" --outputs 1 \
 		--on-fail abort -i ex.pal -o ab.pal </dev/null 2>err &&
 	test_grep "stopping (--on-fail abort)" err &&
-	pal-cat --verify ab.pal &&
-	pal-cat --columns id,status --to csv ab.pal | grep -q "^20,1$"
+	test_grep "aborted (--on-fail abort) after [0-9]* rows: .ab.pal. not written" err &&
+	test ! -e ab.pal &&
+	must_fail 1 mpi 3 pal-label --exec "test \$PAL_ID != 20 && echo 1" --outputs 1 \
+		--on-fail abort -i ex.pal </dev/null >abo.pal 2>err &&
+	{ pal-cat --columns id,status --to csv abo.pal 2>cerr || :; } | grep -q "^20,1$" &&
+	test_grep "stream cut short: no end frame" cerr
 '
 
 test_expect_success 'a bad input under mpirun: exit 1 and the message' '

@@ -1,0 +1,157 @@
+/*
+ * mpi-init.c: starting and ending pal's MPI world; see mpicomm.h.
+ *
+ * Compiled with Open MPI's flags into libcommon-mpi.a.
+ */
+#include <mpi.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "mpicomm.h"
+#include "banned.h"
+
+#define HOST_MAX 64
+
+static int use_mpi, my_rank, world = 1;
+static char (*hosts)[HOST_MAX];
+static pid_t *pids;
+
+static const char *const rank_vars[] = {
+	"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK",
+	"MV2_COMM_WORLD_RANK", "SLURM_PROCID",
+};
+
+static int launched(void)
+{
+	static const char *const vars[] = {
+		"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+		"PMI_FD", "MPI_LOCALNRANKS", "MV2_COMM_WORLD_RANK",
+	};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		if (getenv(vars[i]))
+			return 1;
+	return 0;
+}
+
+int comm_launcher_rank(void)
+{
+	if (!launched())
+		return 0;
+	for (size_t i = 0; i < sizeof(rank_vars) / sizeof(*rank_vars); i++) {
+		const char *v = getenv(rank_vars[i]);
+		char *end;
+		long r;
+
+		if (!v || !*v)
+			continue;
+		r = strtol(v, &end, 10);
+		if (!*end && r >= 0 && r < 1 << 30)
+			return (int)r;
+	}
+	return 0;
+}
+
+struct ident {
+	char host[HOST_MAX];
+	int64_t pid;
+};
+
+void comm_init(int *argc, char ***argv, int *rank, int *size)
+{
+	struct ident me, *all;
+	int provided;
+
+	memset(&me, 0, sizeof(me));
+	if (gethostname(me.host, sizeof(me.host) - 1) < 0)
+		snprintf(me.host, sizeof(me.host), "?");
+	me.pid = getpid();
+	*rank = 0;
+	*size = 1;
+	if (launched()) {
+		if (MPI_Init_thread(argc, argv, MPI_THREAD_SINGLE,
+				    &provided) != MPI_SUCCESS)
+			die("cannot start MPI");
+		use_mpi = 1;
+		MPI_Comm_rank(MPI_COMM_WORLD, rank);
+		MPI_Comm_size(MPI_COMM_WORLD, size);
+	}
+	my_rank = *rank;
+	world = *size;
+	all = xcalloc((size_t)world, sizeof(*all));
+	all[my_rank] = me;
+	if (use_mpi && MPI_Allgather(&me, (int)sizeof(me), MPI_BYTE, all,
+				     (int)sizeof(me), MPI_BYTE,
+				     MPI_COMM_WORLD) != MPI_SUCCESS)
+		die("MPI_Allgather of the host names failed");
+	hosts = xcalloc((size_t)world, sizeof(*hosts));
+	pids = xcalloc((size_t)world, sizeof(*pids));
+	for (int r = 0; r < world; r++) {
+		memcpy(hosts[r], all[r].host, HOST_MAX - 1);
+		pids[r] = (pid_t)all[r].pid;
+	}
+	free(all);
+}
+
+int comm_mpi(void)
+{
+	return use_mpi;
+}
+
+int comm_rank(void)
+{
+	return my_rank;
+}
+
+int comm_size(void)
+{
+	return world;
+}
+
+const char *comm_host(int r)
+{
+	return hosts && r >= 0 && r < world ? hosts[r] : "?";
+}
+
+pid_t comm_pid(int r)
+{
+	return pids && r >= 0 && r < world ? pids[r] : 0;
+}
+
+int comm_gone(int r)
+{
+	char path[64], buf[256], *p;
+	FILE *fp;
+	size_t n;
+
+	if (!hosts || r < 0 || r >= world || r == my_rank ||
+	    strcmp(hosts[r], hosts[my_rank]) || pids[r] <= 0)
+		return 0;
+	if (kill(pids[r], 0) < 0)
+		return errno == ESRCH;
+	/* A process killed and not yet reaped by its launcher: a zombie. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pids[r]);
+	fp = fopen(path, "r");
+	if (!fp)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+void comm_finish(void)
+{
+	if (!use_mpi)
+		return;
+	comm_drain();
+	MPI_Finalize();
+	use_mpi = 0;
+}
