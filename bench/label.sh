@@ -13,6 +13,12 @@
 #      out at once (-j 4096).  Utilisation = ideal / the farm's span (first
 #      t_start to last t_end in the output); target >= 95 %.  The wall
 #      time, mpirun's start-up included, is shown too.
+#   4. the built-in Branin end to end (read the stream, evaluate, write
+#      the labeled stream), against numpy doing the same with
+#      share/pal_stream.py in the same run (the ratio; target >= 1.5).
+#
+# BASE=path/to/an/older/pal-label adds its rows to tables 1, 2 and 4,
+# measured in the same run, to compare a change before and after.
 #
 # Standalone: sh bench/label.sh (uses bin/ of its tree).  ROWS (default
 # 2000000), EXEC_ROWS (1000) and PER_WORKER (150) set the sizes.  Timings
@@ -60,6 +66,8 @@ echo
 
 echo "1. trivial built-in (toy), $ROWS rows, input and output files (-i/-o)"
 printf '%-34s %8s %12s %12s\n' "run" "wall s" "rows/s" "rows/s net"
+BASE=${BASE:-}
+bins="pal-label${BASE:+ $BASE}"
 for how in alone n1 n2 n2d; do
 	case $how in
 	alone) pre=""; opt=""; label="alone (no mpirun)" ;;
@@ -67,12 +75,15 @@ for how in alone n1 n2 n2d; do
 	n2) pre=$(mpi 2); opt=""; label="mpirun -n 2" ;;
 	n2d) pre=$(mpi 2); opt="--dispatch-only"; label="mpirun -n 2 --dispatch-only" ;;
 	esac
-	t0=$(timed "$pre pal-label --builtin toy $opt -i one.pal -o o.pal </dev/null")
-	t=$(timed "$pre pal-label --builtin toy $opt -i big.pal -o o.pal </dev/null")
+	for bin in $bins; do
+	[ "$bin" = pal-label ] && l=$label || l="$label (base)"
+	t0=$(timed "$pre $bin --builtin toy $opt -i one.pal -o o.pal </dev/null")
+	t=$(timed "$pre $bin --builtin toy $opt -i big.pal -o o.pal </dev/null")
 	n=$(pal-cat --info o.pal | awk '/^rows/ { print $2 }')
 	[ "$n" -eq "$ROWS" ] || { echo "wrong row count $n" >&2; exit 1; }
 	net=$(awk -v t="$t" -v s="$t0" 'BEGIN { print (t - s > 0.001) ? t - s : 0.001 }')
-	printf '%-34s %8s %12s %12s\n' "$label" "$t" "$(div "$ROWS" "$t")" "$(div "$ROWS" "$net")"
+	printf '%-34s %8s %12s %12s\n' "$l" "$t" "$(div "$ROWS" "$t")" "$(div "$ROWS" "$net")"
+	done
 done
 echo "(rows/s net: less the wall time of the same run on one row, i.e. start-up)"
 echo
@@ -91,11 +102,14 @@ for how in alone j2 n1 n2; do
 	n1) pre=$(mpi 1); opt=""; label="mpirun -n 1" ;;
 	n2) pre=$(mpi 2); opt=""; label="mpirun -n 2" ;;
 	esac
-	t=$(timed "$pre pal-label --exec cat --outputs 2 $opt -i exec.pal -o e.pal </dev/null")
+	for bin in $bins; do
+	[ "$bin" = pal-label ] && l=$label || l="$label (base)"
+	t=$(timed "$pre $bin --exec cat --outputs 2 $opt -i exec.pal -o e.pal </dev/null")
 	bad=$(pal-cat --columns status --to csv e.pal | sed 1d | grep -vc '^0$' || true)
 	[ "$bad" -eq 0 ] || { echo "$bad failed rows" >&2; exit 1; }
-	printf '%-34s %8s %10s %8s\n' "$label" "$t" "$(div "$EXEC_ROWS" "$t")" \
+	printf '%-34s %8s %10s %8s\n' "$l" "$t" "$(div "$EXEC_ROWS" "$t")" \
 		"$(awk -v a="$t" -v b="$t_loop" 'BEGIN { printf "%.2f", b / a }')"
+	done
 done
 echo "(ratio: rows/s against the sh -c loop; target >= 0.8 alone)"
 echo
@@ -125,3 +139,44 @@ for how in alone n2 n2j4 n2d; do
 done
 echo "(ideal: the sum of the rows' delays, measured with -j 4096, / workers;"
 echo " util: ideal / span; wall%: ideal / wall time, mpirun start-up included)"
+echo
+
+echo "4. built-in Branin end to end against numpy, $ROWS rows, file to file"
+printf '%-34s %8s %12s %8s\n' "run" "wall s" "rows/s" "ratio"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+if "$PY" -c 'import numpy' 2>/dev/null; then
+	cat >branin.py <<'PYEOF'
+import sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import pal_stream as ps
+cols, meta = ps.read_all(sys.argv[2])
+x = cols['x']
+t0 = time.time()
+a, b, c = 1.0, 5.1 / (4 * np.pi ** 2), 5 / np.pi
+r, s, t = 6.0, 10.0, 1 / (8 * np.pi)
+q = x[:, 1] - b * x[:, 0] ** 2 + c * x[:, 0] - r
+y = a * q * q + s * (1 - t) * np.cos(x[:, 0]) + s
+t1 = time.time()
+n = len(y)
+out = {'id': cols['id'], 'x': x, 'y': y.reshape(n, 1),
+       'status': np.zeros(n, np.int32), 't_start': np.full(n, t0),
+       't_end': np.full(n, t1), 'rank': np.zeros(n, np.int32)}
+ps.write(sys.argv[3], out)
+PYEOF
+	t_np=$(timed "$PY branin.py $TOP/share big.pal np.pal")
+	printf '%-34s %8s %12s %8s\n' "numpy (share/pal_stream.py)" "$t_np" "$(div "$ROWS" "$t_np")" "1.00"
+	for bin in $bins; do
+		[ "$bin" = pal-label ] && l="pal-label --builtin branin" || l="pal-label (base)"
+		t=$(timed "$bin --builtin branin -i big.pal -o b.pal </dev/null")
+		printf '%-34s %8s %12s %8s\n' "$l" "$t" "$(div "$ROWS" "$t")" \
+			"$(awk -v a="$t" -v b="$t_np" 'BEGIN { printf "%.2f", b / a }')"
+	done
+	pal-cat --columns id,y --to csv np.pal | sed 1d | awk -F, '{ printf "%s,%.10g\n", $1, $2 }' >np.csv
+	pal-cat --columns id,y --to csv b.pal | sed 1d | awk -F, '{ printf "%s,%.10g\n", $1, $2 }' >b.csv
+	cmp -s np.csv b.csv || { echo "pal-label and numpy disagree on y" >&2; exit 1; }
+	echo "(ratio: numpy's time / this one's; target >= 1.5)"
+else
+	echo "(no numpy for $PY: skipped)"
+fi
