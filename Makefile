@@ -70,6 +70,8 @@ UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS = $(wildcard tests/helpers/*.c)
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(O)/tests/%,$(HELPER_SRCS))
+MPI_TEST_SRCS = $(wildcard tests/mpi/*.c)
+MPI_TEST_BINS = $(patsubst tests/mpi/%.c,$(O)/tests/%,$(MPI_TEST_SRCS))
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_BINS = $(patsubst tests/fuzz/fuzz-%.c,$(O)/tests/replay-%,$(FUZZ_SRCS))
 FUZZ_BINS = $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(FUZZ_SRCS))
@@ -147,6 +149,12 @@ $(O)/tests/%.o: tests/helpers/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Test programs of libcommon's MPI parts, run under mpirun by the tests.
+$(O)/tests/%: tests/mpi/%.c $(MPILIB) $(LIB) $(FLAGS_STAMP) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(MPI_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(MPILIB) $(LIB) $(MPI_LIBS) $(ZLIB_LIBS) -lm
+
 # The fuzz targets, built with gcc and a plain-C main that replays a corpus:
 # run by make check over tests/fuzz/corpus and tests/corrupt.
 $(O)/tests/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB) $(FLAGS_STAMP)
@@ -161,7 +169,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | $(DEPS_OK
 		-Ilibcommon -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(ZLIB_LIBS) -lm
 
-test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(REPLAY_BINS)
+test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(MPI_TEST_BINS) $(REPLAY_BINS)
 
 check: deps test-progs
 	@O=$(O) SAN=$(SAN) sh tests/run

@@ -411,6 +411,61 @@ static void test_dtypes_widths(void)
 		}
 }
 
+/*
+ * The memory writer: the same bytes as a writer to a file, at level 0 and
+ * compressed; read back by the memory reader; taken, it starts a new
+ * stream that reads back on its own.
+ */
+static void test_writer_mem(void)
+{
+	struct colspec cs[2] = {
+		{ "id", PAL_U64, 1 },
+		{ "x", PAL_F64, 3 },
+	};
+	struct pal_frame f, g;
+	const struct pal_frame *fl[2] = { &f, &g };
+
+	frame_make(&f, cs, 2, 50, 71, FILL_RANDOM);
+	frame_make(&g, cs, 2, 9, 72, FILL_RANDOM);
+	for (int level = 0; level <= 6; level += 6) {
+		struct pal_writer *w = pal_writer_mem(NULL, level);
+		struct pal_reader *r;
+		struct bytes file = { 0 };
+		char why[512] = "write failed";
+		size_t len = 0;
+		void *p;
+		int ok;
+
+		ok = w && pal_write(w, &f) == 0 && pal_write(w, &g) == 0 &&
+		     pal_writer_rows(w) == 59 && pal_writer_finish(w) == 0;
+		p = ok ? pal_writer_mem_take(w, &len) : NULL;
+		ok = ok && p && write_file(fl, 2, level, 1, NULL, &file) == 0 &&
+		     file.n == len && !memcmp(file.p, p, len);
+		CHECK(ok, "level %d: a memory writer writes the bytes a file "
+		      "writer does (%zu and %zu bytes)", level, len, file.n);
+		r = pal_reader_mem(p, len, "mem");
+		ok = read_expect(r, fl, 2, why, sizeof(why));
+		CHECK(ok, "level %d: pal_writer_mem to pal_reader_mem (%s)",
+		      level, ok ? "same frames" : why);
+		pal_reader_free(r);
+		free(p);
+		bytes_free(&file);
+		/* Taken: a new stream, rows counted from 0. */
+		ok = pal_writer_rows(w) == 0 && pal_write(w, &g) == 0 &&
+		     pal_writer_finish(w) == 0;
+		p = ok ? pal_writer_mem_take(w, &len) : NULL;
+		r = pal_reader_mem(p, len, "mem");
+		ok = ok && read_expect(r, fl + 1, 1, why, sizeof(why));
+		CHECK(ok, "level %d: after pal_writer_mem_take, a second "
+		      "stream on its own (%s)", level, ok ? "ok" : why);
+		pal_reader_free(r);
+		free(p);
+		pal_writer_free(w);
+	}
+	frame_free(&f);
+	frame_free(&g);
+}
+
 /* The 18 columns of every dtype at widths 1, 3, 1000, in one frame. */
 static void make_wide_frame(struct pal_frame *f, uint64_t nrows,
 			    uint64_t seed)
@@ -1485,6 +1540,7 @@ int main(void)
 	test_passthrough();
 	test_writer_refuses();
 	test_batch();
+	test_writer_mem();
 	test_default_rows();
 	test_schema_helpers();
 	test_alignment();
