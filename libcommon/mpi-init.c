@@ -21,6 +21,7 @@
 static int use_mpi, my_rank, world = 1;
 static char (*hosts)[HOST_MAX];
 static pid_t *pids;
+static unsigned char *checkable;	/* comm_gone can tell for this rank */
 
 static const char *const rank_vars[] = {
 	"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK",
@@ -63,6 +64,38 @@ struct ident {
 	int64_t pid;
 };
 
+/*
+ * The state letter of process pid from /proc (R, S, Z, ...) and its command
+ * name in comm (of cap bytes): 0, or -1 if there is no such process here.
+ */
+static int proc_stat(pid_t pid, char *state, char *comm, size_t cap)
+{
+	char path[64], buf[512], *open_, *close_;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	open_ = strchr(buf, '(');
+	close_ = strrchr(buf, ')');
+	if (!open_ || !close_ || close_ < open_ || close_[1] != ' ')
+		return -1;
+	*state = close_[2];
+	if (comm) {
+		n = (size_t)(close_ - open_ - 1);
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(comm, open_ + 1, n);
+		comm[n] = '\0';
+	}
+	return 0;
+}
+
 void comm_init(int *argc, char ***argv, int *rank, int *size)
 {
 	struct ident me, *all;
@@ -92,9 +125,21 @@ void comm_init(int *argc, char ***argv, int *rank, int *size)
 		die("MPI_Allgather of the host names failed");
 	hosts = xcalloc((size_t)world, sizeof(*hosts));
 	pids = xcalloc((size_t)world, sizeof(*pids));
+	checkable = xcalloc((size_t)world, 1);
 	for (int r = 0; r < world; r++) {
+		char mine[64], theirs[64], st;
+
 		memcpy(hosts[r], all[r].host, HOST_MAX - 1);
 		pids[r] = (pid_t)all[r].pid;
+		/* Same host, and that pid is a live process of the same
+		 * program here: not a rank in another pid namespace, whose
+		 * pid means something else (or nothing) here. */
+		checkable[r] = r != my_rank && !strcmp(all[r].host, me.host) &&
+			       pids[r] > 0 &&
+			       proc_stat(getpid(), &st, mine, sizeof(mine)) == 0 &&
+			       proc_stat(pids[r], &st, theirs,
+					 sizeof(theirs)) == 0 &&
+			       !strcmp(mine, theirs);
 	}
 	free(all);
 }
@@ -126,25 +171,14 @@ pid_t comm_pid(int r)
 
 int comm_gone(int r)
 {
-	char path[64], buf[256], *p;
-	FILE *fp;
-	size_t n;
+	char st;
 
-	if (!hosts || r < 0 || r >= world || r == my_rank ||
-	    strcmp(hosts[r], hosts[my_rank]) || pids[r] <= 0)
+	if (!checkable || r < 0 || r >= world || !checkable[r])
 		return 0;
 	if (kill(pids[r], 0) < 0)
 		return errno == ESRCH;
-	/* A process killed and not yet reaped by its launcher: a zombie. */
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pids[r]);
-	fp = fopen(path, "r");
-	if (!fp)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	/* Killed and not yet reaped by its launcher: a zombie. */
+	return proc_stat(pids[r], &st, NULL, 0) < 0 || st == 'Z' || st == 'X';
 }
 
 void comm_finish(void)

@@ -45,8 +45,9 @@ const char *comm_host(int r);
 /* The process id of rank r on its host (0 for a rank out of range). */
 pid_t comm_pid(int r);
 /*
- * Whether rank r is known to be gone: only a rank on this host can be
- * checked (its process is gone or a zombie); for others, 0.
+ * Whether rank r is known to be gone: its process is gone or a zombie.
+ * Only a rank found at comm_init on this host, running the same program
+ * in the same pid namespace, can be checked; for others, 0.
  */
 int comm_gone(int r);
 /* Complete every send, then MPI_Finalize.  Call once, on every rank. */
