@@ -25,6 +25,34 @@
  * from farm_work(), when rank 0's process is gone (checked for a rank 0 on
  * the same host; elsewhere the launcher ends the job).
  *
+ * Ordering: the rows of one result frame come back together; results of
+ * one rank arrive in the order that rank handed them back; between ranks
+ * there is no order.  Ownership: frames and notes passed to a callback are
+ * the farm's (or the reader's) and valid during the call only; the frame
+ * that next() returns is the caller's, read before next() is called again.
+ *
+ * Use (pal-label is the example):
+ *
+ *	comm_init(&argc, &argv, &rank, &size);
+ *	if (rank == 0) {
+ *		fm = farm_new(&opts, &master, &my_eval);
+ *		for (;;) {
+ *			farm_pace(fm, batch, local_rows, remote_ok);
+ *			progress = farm_poll(fm);	// calls next(), result()
+ *			... write out what result() finished ...
+ *			if (no more input && !farm_local_rows(fm) &&
+ *			    !farm_remote_rows(fm))
+ *				break;
+ *			if (!progress)
+ *				farm_wait(fm);
+ *		}
+ *		farm_stop(fm);
+ *		farm_free(fm);
+ *	} else if (farm_work(&opts, &my_eval) < 0) {
+ *		... rank 0 is gone: stop, exit 1 ...
+ *	}
+ *	comm_finish();
+ *
  * Built on mpicomm.h: call comm_init() first and comm_finish() last.
  */
 #ifndef PAL_MPIFARM_H
@@ -108,9 +136,10 @@ struct farm *farm_new(const struct farm_opts *opts,
 		      struct farm_eval *local);
 /*
  * Set the pace, before farm_poll(): rows per batch to a worker, rows that
- * rank 0's evaluator may hold (ignored with dispatch_only), and whether
- * rows go to the other ranks now (the caller may hold them back, e.g.
- * until a first result tells it what to ask for).
+ * rank 0's evaluator may hold (0 with dispatch_only while remote is on),
+ * and whether rows go to the other ranks now (remote: the caller may hold
+ * them back, e.g. until a first result tells it what to ask for; rank 0's
+ * evaluator then gets them all).
  */
 void farm_pace(struct farm *fm, uint64_t batch, uint64_t local_rows,
 	       int remote);
