@@ -337,7 +337,6 @@ struct callrec {
 
 struct local {
 	const struct cmdline *cl;
-	int rank;
 	uint32_t d, k;			/* k: 0 until the first result */
 	int dim_set;			/* d is known */
 	struct lrow *q;			/* FIFO of rows not started */
@@ -348,7 +347,7 @@ struct local {
 	unsigned ntm;
 	struct oracle *orc;
 	struct callrec *calls;		/* jobs of them */
-	double *y, *grad;		/* scratch for one row */
+	double *grad;			/* scratch for one row */
 	/* results gathered for the farm */
 	struct pal_batch *res;
 	struct pal_kv *notes;
@@ -382,7 +381,6 @@ static void local_free(struct local *L)
 	free(L->qx);
 	free(L->tm);
 	free(L->tgrad);
-	free(L->y);
 	free(L->grad);
 	pal_batch_free(L->res);
 	for (uint32_t i = 0; i < L->nnotes; i++) {
@@ -833,9 +831,7 @@ static void local_init(struct local *L, const struct cmdline *cl, int rank,
 {
 	memset(L, 0, sizeof(*L));
 	L->cl = cl;
-	L->rank = rank;
 	L->k = cl->fn ? 1 : cl->outputs;
-	L->y = xcalloc(1, sizeof(double));
 	if (cl->fn && cl->delay)
 		L->tm = xcalloc(cl->jobs, sizeof(*L->tm));
 	if (rank == 0)
