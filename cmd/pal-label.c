@@ -313,6 +313,7 @@ enum { RC_TAG, RC_ID, RC_STATUS, RC_T0, RC_T1, RC_Y, RC_GRAD };
 #define BATCH_SECONDS 0.01		/* automatic sizing: work per batch */
 #define FLUSH_SECONDS 0.1		/* oldest row waiting for the output */
 #define NOTE_MAX 32			/* bytes of a note's key */
+#define READ_AHEAD (256u << 20)		/* bytes of rows rank 0 holds, at most */
 
 /* A row to evaluate: the caller's tag (a slot on rank 0), id, attempt. */
 struct lrow {
@@ -1025,14 +1026,21 @@ static void set_schema(struct label *lb, const struct pal_frame *f)
 	}
 }
 
+/* Bytes that rank 0 holds for one row read and not yet written. */
+static size_t row_bytes(const struct label *lb)
+{
+	return lb->rowbytes + xsize(1, lb->d, sizeof(double)) *
+	       (lb->cl->grad ? 2 : 1) + ((size_t)lb->k + 1) * sizeof(double) +
+	       sizeof(struct slot);
+}
+
 /*
  * Room for more rows in flight: double the slots, starting from as many as
  * fit in about PAL_DEFAULT_FRAME_BYTES (at most 1024): a row may be wide.
  */
 static void grow_slots(struct label *lb)
 {
-	size_t per = lb->rowbytes + xsize(1, lb->d, sizeof(double)) *
-		     (lb->cl->grad ? 2 : 1) + (size_t)lb->k * sizeof(double);
+	size_t per = row_bytes(lb);
 	uint32_t first = PAL_DEFAULT_FRAME_BYTES / per > 1024 ? 1024 :
 			 (uint32_t)(PAL_DEFAULT_FRAME_BYTES / per);
 	uint32_t ncap = lb->cap ? 2 * lb->cap : first ? first : 1;
@@ -1053,15 +1061,24 @@ static void grow_slots(struct label *lb)
 	lb->cap = ncap;
 }
 
-/* Rows that may be held at once: what is in flight, times 4 with --ordered. */
+/*
+ * Rows that may be held at once: what is in flight, times 4 with --ordered;
+ * but no more than READ_AHEAD bytes of them (wide rows), unless the rows
+ * every rank runs at once need more.
+ */
 static uint64_t window(const struct label *lb)
 {
 	uint64_t w = (uint64_t)lb->size * ((uint64_t)lb->cl->jobs *
 					   lb->cl->chunk +
 					   (uint64_t)lb->cl->inflight * lb->B) +
 		     lb->B;
+	uint64_t by_bytes = READ_AHEAD / row_bytes(lb);
+	uint64_t running = (uint64_t)lb->size * lb->cl->jobs * lb->cl->chunk + 1;
 
-	return lb->cl->ordered ? 4 * w + 64 : w + 64;
+	w = lb->cl->ordered ? 4 * w + 64 : w + 64;
+	if (w > by_bytes)
+		w = by_bytes > running ? by_bytes : running;
+	return w;
 }
 
 /* Find an unused journal row with this id: its number, or -1. */

@@ -40,6 +40,24 @@ test_expect_success 'a row of 2^24 numbers (pal-stream(5)s widest) is labeled' '
 	printf "id,y,status\n0,0,0\n" >want && test_cmp want got
 '
 
+# Rows finished behind a slow one wait for it (--ordered): no more than
+# READ_AHEAD (256 MiB) of them, where 40 rows of 8 MiB of x used to be held
+# whole (x twice: the input column and the evaluator's copy).  Measured by
+# GNU time's maximum resident size, so not under the sanitizers.
+if [ "${SAN-}" != 1 ] && [ -x /usr/bin/time ]; then
+	test_expect_success '--ordered behind a slow row: wide rows held by bytes, not rows' '
+		pal-wide 1048576 40 >w40.pal &&
+		in=$(wc -c <w40.pal) &&
+		or="if [ \$PAL_ID = 0 ]; then sleep 2; fi; cat >/dev/null; echo 1" &&
+		/usr/bin/time -f %M -o rss pal-label --ordered -j 4 --outputs 1 --exec "$or" \
+			-o w40o.pal w40.pal &&
+		test "$(pal-cat --columns status --to csv w40o.pal | sed 1d | grep -c "^0$")" -eq 40 &&
+		held=$(( $(cat rss) - in / 1024 )) &&
+		echo "held $held KiB beside the input frame" &&
+		test "$held" -lt 524288
+	'
+fi
+
 if ! command -v mpirun >/dev/null 2>&1; then
 	test_skip 'pal-label farm under mpirun' 'no mpirun'
 	test_done
