@@ -3,7 +3,8 @@
 # journaled when it finishes, not when the rows before it are written; a
 # worker that stops answering ends the job with its rank and host named;
 # workers stop when rank 0 dies; a row of 2^24 numbers is accepted; a
-# usage error under mpirun is printed once.
+# usage error under mpirun is printed once; a non-finite built-in result
+# keeps its message across ranks.
 . "$(dirname "$0")/lib.sh"
 
 awk 'BEGIN { print "x.0,x.1"; for (i = 0; i < 40; i++) printf "%d,%.6f\n", i, i / 40 }' |
@@ -73,6 +74,18 @@ test_expect_success 'a usage error under mpirun is printed once' '
 	test "$(grep -c "^usage: pal-label" err)" -eq 1 &&
 	must_fail 2 mpi 2 pal-label --builtin nosuch </dev/null 2>err &&
 	test "$(grep -c "unknown function .nosuch." err)" -eq 1
+'
+
+test_expect_success 'a non-finite built-in result: status 6 and its message, from any rank' '
+	printf "x.0,x.1,x.2,x.3,x.4,x.5\n0,0,0,1,0,0\n0,0,0,0,0,0\n0,0,0,1.2,0,0\n" |
+		pal-cat --from csv -o lj.pal &&
+	pal-label --builtin lj -o l0.pal lj.pal 2>err0 &&
+	mpi 2 pal-label --builtin lj --dispatch-only -o l1.pal lj.pal </dev/null 2>err1 &&
+	printf "0,0\n1,6\n2,0\n" >want &&
+	pal-cat --columns id,status --to csv l0.pal | sed 1d >got0 && test_cmp want got0 &&
+	pal-cat --columns id,status --to csv l1.pal | sed 1d >got1 && test_cmp want got1 &&
+	test_grep "^pal-label: row 1 (rank 0): non-finite result$" err0 &&
+	test_grep "^pal-label: row 1 (rank 1): non-finite result$" err1
 '
 
 test_expect_success 'a worker stopped by SIGSTOP: rank 0 names it and ends the job' '
