@@ -364,11 +364,11 @@ static void local_init(struct local *L, const struct cmdline *cl, int rank,
 			.timeout = cl->timeout, .workdir = cl->workdir,
 			.keep_workdir = cl->keep_workdir, .rank = rank,
 		};
-		char err[600];
+		struct pal_error err;
 
-		L->orc = oracle_new(&oo, err, sizeof(err));
+		L->orc = oracle_new(&oo, &err);
 		if (!L->orc)
-			die("%s", err);
+			die("%s", err.msg);
 		L->calls = xcalloc(cl->jobs, sizeof(*L->calls));
 	}
 }
