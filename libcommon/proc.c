@@ -322,6 +322,7 @@ struct proc_pool {
 	unsigned nslots, running;
 	struct slot *slots;
 	struct pollfd *pf;
+	char err[ERR_KEEP];		/* proc_done's, while the slot is reused */
 };
 
 struct proc_pool *proc_pool_new(unsigned slots, struct pal_error *err)
@@ -574,7 +575,7 @@ static void finish(struct proc_pool *p, struct slot *k,
 		   void (*fn)(void *arg, struct proc_done *d), void *arg)
 {
 	struct proc_done d = { 0 };
-	char spare = 0;
+	char spare = 0, *in, *out;
 
 	d.tag = k->tag;
 	d.start_errno = k->start_errno;
@@ -583,16 +584,20 @@ static void finish(struct proc_pool *p, struct slot *k,
 	d.wstatus = k->ch.wstatus;
 	d.out = k->out ? k->out : &spare;
 	d.out_len = k->out_len;
-	d.err = k->err;
+	memcpy(p->err, k->err, k->err_len);
+	d.err = p->err;
 	d.err_len = k->err_len;
 	d.t_start = k->t_start;
 	d.t_end = k->t_end;
+	/* The slot is free during fn, which may start a job in it. */
+	in = k->in;
+	out = k->out;
+	k->in = k->out = NULL;
 	k->used = 0;
 	p->running--;
 	fn(arg, &d);
-	free(k->in);
-	free(k->out);
-	k->in = k->out = NULL;
+	free(in);
+	free(out);
 }
 
 int proc_pool_wait(struct proc_pool *p, double timeout,
