@@ -584,6 +584,7 @@ static void finish(struct proc_pool *p, struct slot *k,
 	d.wstatus = k->ch.wstatus;
 	d.out = k->out ? k->out : &spare;
 	d.out_len = k->out_len;
+	d.pool = p;
 	memcpy(p->err, k->err, k->err_len);
 	d.err = p->err;
 	d.err_len = k->err_len;
@@ -600,63 +601,101 @@ static void finish(struct proc_pool *p, struct slot *k,
 	free(out);
 }
 
-int proc_pool_wait(struct proc_pool *p, double timeout,
-		   void (*fn)(void *arg, struct proc_done *d), void *arg)
+/* Add slot k's descriptors to pf, and bring wake forward to its deadline
+ * or the end of its linger. */
+static int slot_fds(const struct slot *k, struct pollfd *pf, double *wake)
+{
+	int np = 0;
+
+	if (k->fd_in >= 0) {
+		pf[np].fd = k->fd_in;
+		pf[np++].events = POLLOUT;
+	}
+	if (k->fd_out >= 0) {
+		pf[np].fd = k->fd_out;
+		pf[np++].events = POLLIN;
+	}
+	if (k->fd_err >= 0) {
+		pf[np].fd = k->fd_err;
+		pf[np++].events = POLLIN;
+	}
+	if (k->deadline && !k->exited && (*wake < 0 || k->deadline < *wake))
+		*wake = k->deadline;
+	if (k->exited && (*wake < 0 || k->exit_mono + LINGER < *wake))
+		*wake = k->exit_mono + LINGER;
+	return np;
+}
+
+static int pools_wait(struct proc_pool *const *pools, size_t n,
+		      struct pollfd *pf, double timeout,
+		      void (*fn)(void *arg, struct proc_done *d), void *arg)
 {
 	double until = timeout > 0 ? pal_clock_mono() + timeout : 0;
 	int finished = 0;
 
 	for (;;) {
 		double now = pal_clock_mono(), wake = timeout < 0 ? -1 : until;
+		unsigned running = 0;
 		int np = 0, ms;
 
 		/* Look first, poll after: a wake-up that another pool
 		 * drained from the shared pipe is not missed. */
-		for (unsigned i = 0; i < p->nslots; i++) {
-			struct slot *k = &p->slots[i];
+		for (size_t j = 0; j < n; j++) {
+			struct proc_pool *p = pools[j];
 
-			if (k->used && service(k, now)) {
-				finish(p, k, fn, arg);
-				finished++;
+			for (unsigned i = 0; i < p->nslots; i++) {
+				struct slot *k = &p->slots[i];
+
+				if (k->used && service(k, now)) {
+					finish(p, k, fn, arg);
+					finished++;
+				}
 			}
+			running += p->running;
 		}
-		if (finished || timeout == 0 || p->running == 0 ||
+		if (finished || timeout == 0 || running == 0 ||
 		    (timeout > 0 && now >= until))
 			break;
-		p->pf[np].fd = chld.fd[0];
-		p->pf[np++].events = POLLIN;
-		for (unsigned i = 0; i < p->nslots; i++) {
-			struct slot *k = &p->slots[i];
-
-			if (!k->used)
-				continue;
-			if (k->fd_in >= 0) {
-				p->pf[np].fd = k->fd_in;
-				p->pf[np++].events = POLLOUT;
-			}
-			if (k->fd_out >= 0) {
-				p->pf[np].fd = k->fd_out;
-				p->pf[np++].events = POLLIN;
-			}
-			if (k->fd_err >= 0) {
-				p->pf[np].fd = k->fd_err;
-				p->pf[np++].events = POLLIN;
-			}
-			if (k->deadline && !k->exited &&
-			    (wake < 0 || k->deadline < wake))
-				wake = k->deadline;
-			if (k->exited && (wake < 0 || k->exit_mono + LINGER < wake))
-				wake = k->exit_mono + LINGER;
-		}
+		pf[np].fd = chld.fd[0];
+		pf[np++].events = POLLIN;
+		for (size_t j = 0; j < n; j++)
+			for (unsigned i = 0; i < pools[j]->nslots; i++)
+				if (pools[j]->slots[i].used)
+					np += slot_fds(&pools[j]->slots[i],
+						       pf + np, &wake);
 		if (wake < 0)
 			ms = -1;
 		else
 			ms = wake <= now ? 0 : (int)ceil((wake - now) * 1e3);
-		if (poll(p->pf, (nfds_t)np, ms) < 0 && errno != EINTR)
+		if (poll(pf, (nfds_t)np, ms) < 0 && errno != EINTR)
 			ms = 0;
 		chld_drain();
 	}
 	return finished;
+}
+
+int proc_pool_wait(struct proc_pool *p, double timeout,
+		   void (*fn)(void *arg, struct proc_done *d), void *arg)
+{
+	return pools_wait(&p, 1, p->pf, timeout, fn, arg);
+}
+
+int proc_pools_wait(struct proc_pool *const *pools, size_t n, double timeout,
+		    void (*fn)(void *arg, struct proc_done *d), void *arg,
+		    struct pal_error *err)
+{
+	size_t slots = 0;
+	struct pollfd *pf;
+	int r;
+
+	for (size_t j = 0; j < n; j++)
+		slots += pools[j]->nslots;
+	pf = calloc(3 * slots + 1, sizeof(*pf));
+	if (!pf)
+		return pal_seterr(err, PAL_ERR_NOMEM, ENOMEM, "out of memory");
+	r = pools_wait(pools, n, pf, timeout, fn, arg);
+	free(pf);
+	return r;
 }
 
 void proc_pool_free(struct proc_pool *p)

@@ -83,6 +83,8 @@ char *proc_sh_command(const char *cmd);
 
 /* ---- pools -------------------------------------------------------------- */
 
+struct proc_pool;
+
 /* A job for a pool: spec's descriptors are ignored (the pool makes pipes
  * for standard input, output and error). */
 struct proc_job {
@@ -98,6 +100,7 @@ struct proc_job {
 
 /* What a job came to, handed to the callback of proc_pool_wait. */
 struct proc_done {
+	struct proc_pool *pool;		/* the job's */
 	void *tag;
 	int start_errno;		/* non-zero: it did not start */
 	const char *start_msg;		/* then: what failed, and why */
@@ -110,8 +113,6 @@ struct proc_done {
 	size_t err_len;
 	double t_start, t_end;		/* wall clock, epoch seconds */
 };
-
-struct proc_pool;
 
 /* A pool running up to `slots` jobs at once (>= 1). */
 struct proc_pool *proc_pool_new(unsigned slots, struct pal_error *err);
@@ -131,6 +132,14 @@ void proc_pool_start(struct proc_pool *p, const struct proc_job *j);
  */
 int proc_pool_wait(struct proc_pool *p, double timeout,
 		   void (*fn)(void *arg, struct proc_done *d), void *arg);
+/*
+ * proc_pool_wait over n pools at once (a supervisor's several kinds of
+ * children): one poll(2) for all, fn called for the jobs of any of them.
+ * Returns the number of jobs ended, or -1 with err if memory ran out.
+ */
+int proc_pools_wait(struct proc_pool *const *pools, size_t n, double timeout,
+		    void (*fn)(void *arg, struct proc_done *d), void *arg,
+		    struct pal_error *err);
 /* Kill every running job (its process group), reap it and free the pool. */
 void proc_pool_free(struct proc_pool *p);
 

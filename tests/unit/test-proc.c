@@ -85,6 +85,7 @@ static void test_child(void)
 }
 
 struct got {
+	struct proc_pool *pool;
 	int n;
 	char last[64];
 	int timed_out;
@@ -100,6 +101,7 @@ static void on_done(void *arg, struct proc_done *d)
 		n--;		/* one line of TAP */
 
 	g->n++;
+	g->pool = d->pool;
 	memcpy(g->last, d->out, n);
 	g->last[n] = '\0';
 	g->timed_out = d->timed_out;
@@ -139,6 +141,26 @@ static void test_pools(void)
 	      "pool a still works after pool b is freed (%s)", ga.last);
 	CHECK(pal_clock_mono() - t0 < 0.5, "and hears of exits at once "
 	      "(%.3f s)", pal_clock_mono() - t0);
+	/* Both at once: one wait hears of either pool's job. */
+	b = proc_pool_new(1, &err);
+	j.spec = sh("sleep 0.4; echo a2");
+	proc_pool_start(a, &j);
+	j.spec = sh("sleep 0.1; echo b2");
+	proc_pool_start(b, &j);
+	{
+		struct proc_pool *both[] = { a, b };
+		struct got g = { 0 };
+
+		t0 = pal_clock_mono();
+		CHECK(proc_pools_wait(both, 2, -1, on_done, &g, &err) == 1 &&
+		      !strcmp(g.last, "b2") && g.pool == b, "proc_pools_wait: "
+		      "b's job first (%s)", g.last);
+		CHECK(pal_clock_mono() - t0 < 0.35, "before a's ends");
+		CHECK(proc_pools_wait(both, 2, -1, on_done, &g, &err) == 1 &&
+		      !strcmp(g.last, "a2") && g.pool == a, "then a's (%s)",
+		      g.last);
+	}
+	proc_pool_free(b);
 	proc_pool_free(a);
 	sigaction(SIGCHLD, NULL, &sa);
 	CHECK(sa.sa_handler == SIG_DFL, "the last pool freed restores SIGCHLD");
