@@ -88,9 +88,9 @@ static _Noreturn void child(const struct proc_spec *s, char *const *env,
 		}
 	}
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	if ((s->fd_in >= 0 && dup2(s->fd_in, 0) < 0) ||
-	    (s->fd_out >= 0 && dup2(s->fd_out, 1) < 0) ||
-	    (s->fd_err >= 0 && dup2(s->fd_err, 2) < 0))
+	if ((s->fd_in > 0 && dup2(s->fd_in, 0) < 0) ||
+	    (s->fd_out >= 0 && s->fd_out != 1 && dup2(s->fd_out, 1) < 0) ||
+	    (s->fd_err >= 0 && s->fd_err != 2 && dup2(s->fd_err, 2) < 0))
 		goto fail;
 	if (s->dir && chdir(s->dir) < 0)
 		goto fail;
