@@ -156,6 +156,13 @@ void proc_kill(const struct proc_child *c, int sig)
 		kill(-c->pid, sig);
 }
 
+/* c is gone, reaped by someone else (ECHILD): nothing left to kill. */
+static void forget(struct proc_child *c)
+{
+	pal_cleanup_remove(&c->cleanup);
+	c->pid = 0;
+}
+
 /* c has exited (a zombie, so its pid and group id cannot be reused yet):
  * off the cleanup list, kill what is left in its group, reap it. */
 static void reap(struct proc_child *c)
@@ -175,7 +182,7 @@ int proc_poll(struct proc_child *c)
 		return 1;
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return errno == ECHILD ? (c->pid = 0, 1) : 0;
+		return errno == ECHILD ? (forget(c), 1) : 0;
 	if (si.si_pid != c->pid)
 		return 0;
 	reap(c);
@@ -190,7 +197,7 @@ int proc_wait(struct proc_child *c)
 		return c->wstatus;
 	while (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT) < 0)
 		if (errno != EINTR) {
-			c->pid = 0;
+			forget(c);
 			return c->wstatus;
 		}
 	reap(c);
