@@ -29,6 +29,7 @@
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "proc.h"
 #include "rng.h"
 #include "stream.h"
 #include "banned.h"
@@ -769,7 +770,7 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 
 struct child {
 	const char *cmd;
-	pid_t pid;
+	struct proc_child pc;		/* its process group dies with us */
 	int fd;				/* our end of its standard output */
 };
 
@@ -784,36 +785,43 @@ static void setenv_u64(const char *name, uint64_t v)
 /*
  * Run cl->exec through /bin/sh -c with its standard output on a socket (so
  * that its first bytes can be peeked at), its standard input from -i or
- * ours, and the options in its environment.
+ * ours, and the options in its environment.  It runs in a process group of
+ * its own (proc.h), killed if we die, by a signal or by SIGKILL; since a
+ * background group cannot read the terminal, a terminal as our standard
+ * input becomes /dev/null for it.
  */
-static void child_start(struct child *ch, const struct cmdline *cl,
-			const struct out *o)
+static void child_start(struct child *ch, const struct cmdline *cl)
 {
+	char *sh = proc_sh_command(cl->exec);
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", sh, NULL };
+	struct proc_spec spec = { .argv = argv, .fd_err = -1 };
+	struct pal_error err;
 	int sv[2], in = cl->input ? xopen_in(cl->input) : 0;
 
 	ch->cmd = cl->exec;
+	if (!sh)
+		die("out of memory");
+	if (in == 0 && isatty(0)) {
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			die_errno("cannot open '/dev/null'");
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("cannot make a socket for '%s'", cl->exec);
-	if (o->fd > 2)
-		(void)fcntl(o->fd, F_SETFD, FD_CLOEXEC);
+	setenv_u64("PAL_SEED", cl->seed);
+	setenv_u64("PAL_START_ID", cl->start_id);
+	if (cl->n_set)
+		setenv_u64("PAL_N", cl->n);
+	if (cl->dim)
+		setenv_u64("PAL_DIM", cl->dim);
+	if (cl->bounds_arg)
+		setenv("PAL_BOUNDS", cl->bounds_arg, 1);
+	spec.fd_in = in;
+	spec.fd_out = sv[1];
 	fflush(NULL);
-	ch->pid = fork();
-	if (ch->pid < 0)
-		die_errno("cannot fork for '%s'", cl->exec);
-	if (ch->pid == 0) {
-		if (dup2(sv[1], 1) < 0 || (in != 0 && dup2(in, 0) < 0))
-			_exit(127);
-		setenv_u64("PAL_SEED", cl->seed);
-		setenv_u64("PAL_START_ID", cl->start_id);
-		if (cl->n_set)
-			setenv_u64("PAL_N", cl->n);
-		if (cl->dim)
-			setenv_u64("PAL_DIM", cl->dim);
-		if (cl->bounds_arg)
-			setenv("PAL_BOUNDS", cl->bounds_arg, 1);
-		execl("/bin/sh", "sh", "-c", cl->exec, (char *)NULL);
-		_exit(127);
-	}
+	if (proc_start(&ch->pc, &spec, &err) < 0)
+		die("%s", err.msg);
+	free(sh);
 	close(sv[1]);
 	if (in != 0)
 		close(in);
@@ -837,47 +845,38 @@ static int child_status(const struct child *ch, int st, char *buf, size_t cap)
 	return 0;
 }
 
-static int child_wait(const struct child *ch)
-{
-	int st;
-
-	while (waitpid(ch->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			die_errno("cannot wait for '%s'", ch->cmd);
-	return st;
-}
-
 /*
  * The child printed something we cannot use: stop it, and die naming both
  * the defect and, if the child had failed on its own, how.
  */
-static _Noreturn void child_bad_output(const struct child *ch, const char *why)
+static _Noreturn void child_bad_output(struct child *ch, const char *why)
 {
 	char how[512];
 	int st;
 
 	close(ch->fd);
 	/* A command whose output ended is exiting: give it 100 ms, so that
-	 * its own status is what we report, then stop it. */
-	for (int i = 0; i < 20 && waitpid(ch->pid, &st, WNOHANG) == 0; i++)
+	 * its own status is what we report, then stop it (its group). */
+	for (int i = 0; i < 20 && !proc_poll(&ch->pc); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
-	if (waitpid(ch->pid, &st, WNOHANG) == 0) {
-		kill(ch->pid, SIGTERM);
-		st = child_wait(ch);
+	if (!proc_poll(&ch->pc)) {
+		proc_kill(&ch->pc, SIGTERM);
+		st = proc_wait(&ch->pc);
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)
 			die("bad output from command '%s': %s", ch->cmd, why);
 	}
+	st = ch->pc.wstatus;
 	if (!child_status(ch, st, how, sizeof(how)))
 		die("%s, and its output is bad: %s", how, why);
 	die("bad output from command '%s': %s", ch->cmd, why);
 }
 
 /* Reap the child after its output ended; die unless it exited 0. */
-static void child_finish(const struct child *ch)
+static void child_finish(struct child *ch)
 {
 	char how[512];
 
-	if (!child_status(ch, child_wait(ch), how, sizeof(how)))
+	if (!child_status(ch, proc_wait(&ch->pc), how, sizeof(how)))
 		die("%s (its output is discarded as incomplete)", how);
 }
 
@@ -985,7 +984,7 @@ width_ok:
 	return NULL;
 }
 
-static void exec_pal(const struct cmdline *cl, const struct child *ch,
+static void exec_pal(const struct cmdline *cl, struct child *ch,
 		     struct pal_writer *w)
 {
 	struct pal_reader *r = xreader(ch->fd, "command output");
@@ -1006,7 +1005,7 @@ static void exec_pal(const struct cmdline *cl, const struct child *ch,
 	close(ch->fd);
 }
 
-static void exec_csv(const struct cmdline *cl, const struct child *ch,
+static void exec_csv(const struct cmdline *cl, struct child *ch,
 		     struct pal_writer *w)
 {
 	static const cookie_io_functions_t io = { .read = tap_read };
@@ -1059,14 +1058,13 @@ static void exec_csv(const struct cmdline *cl, const struct child *ch,
 	close(ch->fd);
 }
 
-static void gen_exec(const struct cmdline *cl, const struct out *o,
-		     struct pal_writer *w)
+static void gen_exec(const struct cmdline *cl, struct pal_writer *w)
 {
 	struct child ch;
 	unsigned char magic[1];
 	ssize_t n;
 
-	child_start(&ch, cl, o);
+	child_start(&ch, cl);
 	/*
 	 * One byte tells: a pal stream starts with 0x89, which no CSV text
 	 * does (in UTF-8 it cannot start a character).  The pal reader then
@@ -1104,7 +1102,7 @@ int main(int argc, char **argv)
 		gen_steps(&cl, w);
 		break;
 	case MODE_EXEC:
-		gen_exec(&cl, &out, w);
+		gen_exec(&cl, w);
 		break;
 	}
 	xpal_finish(w);

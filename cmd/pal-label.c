@@ -30,6 +30,7 @@
 #include "num.h"
 #include "opt.h"
 #include "oracle.h"
+#include "proc.h"
 #include "rng.h"
 #include "stream.h"
 #include "testfn.h"
@@ -364,11 +365,11 @@ static void local_init(struct local *L, const struct cmdline *cl, int rank,
 			.timeout = cl->timeout, .workdir = cl->workdir,
 			.keep_workdir = cl->keep_workdir, .rank = rank,
 		};
-		char err[600];
+		struct pal_error err;
 
-		L->orc = oracle_new(&oo, err, sizeof(err));
+		L->orc = oracle_new(&oo, &err);
 		if (!L->orc)
-			die("%s", err);
+			die("%s", err.msg);
 		L->calls = xcalloc(cl->jobs, sizeof(*L->calls));
 	}
 }
@@ -577,7 +578,9 @@ static int local_step(struct local *L, double timeout)
 	}
 	/* A built-in with --delay: rows wait out their delays as timers. */
 	for (int pass = 0; pass < 2; pass++) {
-		double now = oracle_now(), next = -1;
+		/* Delays run on the monotonic clock; t0, t1 are reported,
+		 * so wall-clock times. */
+		double now = pal_clock_mono(), next = -1;
 
 		for (unsigned i = 0; i < L->ntm;) {
 			struct timer *t = &L->tm[i];
@@ -587,7 +590,8 @@ static int local_step(struct local *L, double timeout)
 				double *g = L->tgrad + (size_t)i * L->d;
 
 				deliver_builtin(L, &done.row, done.status,
-						&done.y, g, done.t0, now);
+						&done.y, g, done.t0,
+						pal_clock_wall());
 				L->ntm--;
 				if (i != L->ntm) {
 					*t = L->tm[L->ntm];
@@ -603,7 +607,7 @@ static int local_step(struct local *L, double timeout)
 			struct timer *t = &L->tm[L->ntm];
 
 			t->row = L->q[L->qhead];
-			t->t0 = now;
+			t->t0 = pal_clock_wall();
 			t->status = builtin_eval(L, t->row.id,
 						 L->qx + L->qhead * L->d, &t->y,
 						 L->tgrad + (size_t)L->ntm * L->d);
@@ -1226,7 +1230,7 @@ static void emit(struct label *lb, uint32_t s)
 			put_row(lb, lb->jb, s);
 	}
 	if (!sl->skip && lb->pend->f.nrows == 1)
-		lb->pend_since = oracle_now();
+		lb->pend_since = pal_clock_mono();
 	free_slot(lb, s);
 	if (lb->pend->f.nrows == lb->pend->cap)
 		flush(lb);
@@ -1252,7 +1256,7 @@ static void emit_done(struct label *lb)
 			fifo_pop(&lb->done);
 		}
 	}
-	if (lb->pend->f.nrows && oracle_now() - lb->pend_since > FLUSH_SECONDS)
+	if (lb->pend->f.nrows && pal_clock_mono() - lb->pend_since > FLUSH_SECONDS)
 		flush(lb);
 }
 
