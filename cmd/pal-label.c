@@ -1531,9 +1531,9 @@ static void open_journal(struct label *lb)
 	if (!lb->j)
 		die("%s", err.msg);
 	if (journal_other_oracle(lb->j))
-		warnx("journal '%s': of another oracle ('%s'), taken for '%s' "
-		      "(--journal-any-oracle)", cl->journal,
-		      journal_other_oracle(lb->j), desc.oracle);
+		warnx("journal '%s': of another oracle ('%s'), taken all the "
+		      "same (--journal-any-oracle)", cl->journal,
+		      journal_other_oracle(lb->j));
 	free((char *)desc.oracle);
 	if (journal_torn(lb->j))
 		warnx("journal '%s': cut off %" PRIu64 " bytes of a torn last "

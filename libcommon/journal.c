@@ -118,20 +118,6 @@ static char *escape(const char *s)
 	return o;
 }
 
-static char *unescape(const char *s)
-{
-	char *o = xmalloc(strlen(s) + 1), *q = o;
-
-	for (; *s; s++) {
-		if (*s == '\\' && (s[1] == 'n' || s[1] == '\\'))
-			*q++ = *++s == 'n' ? '\n' : '\\';
-		else
-			*q++ = *s;
-	}
-	*q = '\0';
-	return o;
-}
-
 static const char *file_type(mode_t m)
 {
 	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device" :
@@ -565,17 +551,14 @@ struct journal *journal_open(const char *path,
 	want = escape(desc->oracle);
 	if (strcmp(oracle, want)) {
 		if (!desc->any_oracle) {
-			char *was = unescape(oracle);
-
 			pal_seterr(err, PAL_ERR_MISMATCH, 0, "journal '%s' is "
 				   "of another oracle ('%s', not '%s'); "
 				   "--journal-any-oracle takes it all the same",
-				   path, was, desc->oracle);
-			free(was);
+				   path, oracle, want);
 			free(want);
 			goto fail;
 		}
-		j->other_oracle = unescape(oracle);
+		j->other_oracle = xstrdup(oracle);
 	}
 	free(want);
 	free(oracle);

@@ -118,7 +118,8 @@ struct journal *journal_open(const char *path,
 /* Bytes of a torn last frame that opening cut off (0 for none). */
 uint64_t journal_torn(const struct journal *j);
 /* The oracle the journal was of, where desc->any_oracle took it for
- * another (the descriptor as given, unescaped); NULL where it was the same. */
+ * another (the descriptor as stored, escaped); NULL where it was the same.
+ * Messages show descriptors escaped, on one line. */
 const char *journal_other_oracle(const struct journal *j);
 /* y's width in the journal's successful rows (the first one's), or 0. */
 uint32_t journal_k(const struct journal *j);
