@@ -1052,7 +1052,10 @@ static int64_t take_row(struct label *lb)
 {
 	uint32_t s;
 
-	if (lb->aborting || lb->busy >= window(lb) || !fill_frame(lb))
+	/* While k is not known, the output waits: take rows until one is to
+	 * be run (the others restored failures, whatever their number). */
+	if (lb->aborting || (lb->k && lb->busy >= window(lb)) ||
+	    !fill_frame(lb))
 		return -1;
 	if (lb->nfree == 0)
 		grow_slots(lb);
@@ -1100,8 +1103,7 @@ static void free_slot(struct label *lb, uint32_t s)
 	lb->s[s].msg = NULL;
 	lb->s[s].state = SLOT_FREE;
 	lb->freel[lb->nfree++] = s;
-	if (!lb->s[s].restored)
-		lb->busy--;
+	lb->busy--;
 }
 
 /* Build the output columns, once the input columns and k are known. */
@@ -1357,11 +1359,7 @@ static int restore(struct label *lb, uint32_t s)
 	r.t0 = jr.t_start;
 	r.t1 = jr.t_end;
 	r.msg = jr.msg;
-	/* It waits for the output only: it holds no room in the window
-	 * (the journal is in memory anyway), so that rows to run are taken
-	 * behind it even while k is not known yet. */
 	sl->restored = 1;
-	lb->busy--;
 	lb->nrestored++;
 	finished(lb, &r, jr.rank);
 	return 1;
