@@ -171,9 +171,9 @@ static int write_kind(int fd, const char *path, const char *oracle,
  */
 static int create(const char *path, const char *oracle, struct pal_error *err)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *tmp = NULL;
-	char proc[64];
-	int fd, rc = 0;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *tmp;
+	int fd, rc = 1;
+	size_t n;
 
 	if (slash) {
 		slash[slash == dir] = '\0';
@@ -183,12 +183,20 @@ static int create(const char *path, const char *oracle, struct pal_error *err)
 	}
 #ifdef O_TMPFILE
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-#else
-	fd = -1;
-#endif
-	if (fd < 0) {
-		size_t n = strlen(path) + 16;
+	if (fd >= 0) {
+		char proc[64];
 
+		rc = write_kind(fd, path, oracle, err);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		/* Without /proc, say, the other way below. */
+		if (rc == 0 && linkat(AT_FDCWD, proc, AT_FDCWD, path,
+				      AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
+			rc = 1;
+		close(fd);
+	}
+#endif
+	if (rc > 0) {
+		n = strlen(path) + 16;
 		tmp = xmalloc(n);
 		snprintf(tmp, n, "%s.tmpXXXXXX", path);
 		fd = mkstemp(tmp);
@@ -196,34 +204,26 @@ static int create(const char *path, const char *oracle, struct pal_error *err)
 			rc = pal_seterr(err, PAL_ERR_IO, errno, "cannot create "
 					"journal '%s': %s", path,
 					strerror(errno));
-			goto out;
-		}
-		/* mkstemp makes it 0600; a journal is 0666 less the umask. */
-		{
+		} else {
+			/* mkstemp makes it 0600; a journal is 0666 less the
+			 * umask, as open(2) would make it. */
 			mode_t um = umask(0);
 
 			umask(um);
-			fchmod(fd, 0666 & ~um);
+			if (fchmod(fd, 0666 & ~um) < 0)
+				rc = pal_seterr(err, PAL_ERR_IO, errno, "cannot "
+						"create journal '%s': %s", path,
+						strerror(errno));
+			else if ((rc = write_kind(fd, path, oracle, err)) == 0 &&
+				 link(tmp, path) < 0 && errno != EEXIST)
+				rc = pal_seterr(err, PAL_ERR_IO, errno, "cannot "
+						"create journal '%s': %s", path,
+						strerror(errno));
+			close(fd);
+			unlink(tmp);
 		}
+		free(tmp);
 	}
-	if (write_kind(fd, path, oracle, err) < 0) {
-		rc = -1;
-	} else if (tmp) {
-		if (link(tmp, path) < 0 && errno != EEXIST)
-			rc = pal_seterr(err, PAL_ERR_IO, errno, "cannot create "
-					"journal '%s': %s", path,
-					strerror(errno));
-	} else {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, path,
-			   AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-			rc = pal_seterr(err, PAL_ERR_IO, errno, "cannot create "
-					"journal '%s': %s", path,
-					strerror(errno));
-	}
-	close(fd);
-	if (tmp)
-		unlink(tmp);
 	if (rc == 0) {
 		/* The new name on the disk too. */
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -233,8 +233,6 @@ static int create(const char *path, const char *oracle, struct pal_error *err)
 			close(dfd);
 		}
 	}
-out:
-	free(tmp);
 	free(dir);
 	return rc;
 }
