@@ -20,13 +20,14 @@
 
 /* A row of the journal, in memory. */
 struct jentry {
-	uint64_t fp;
+	uint64_t id, fp;
 	uint64_t next;			/* next entry of the same id + 1, or 0 */
 	uint64_t vals;			/* y (k), then grad (g), in j->vals */
 	uint64_t msg;			/* NUL-terminated, in j->msgs */
 	double t_start, t_end;
 	int32_t status, rank;
 	uint32_t k, g;
+	uint8_t retried;
 	uint8_t taken, dead;		/* dead: replaced by a retried row */
 };
 
@@ -52,7 +53,9 @@ struct journal {
 	char *other_oracle;
 	char *new_oracle;		/* to record before the next rows */
 	/* the rows read at opening */
-	struct idmap ids;		/* id -> its first entry */
+	struct idmap ids;		/* id -> its first entry, once built */
+	int indexed;			/* ids built, dead entries marked */
+	size_t cursor;			/* the entry after the last taken */
 	struct jentry *e;
 	size_t ne, ecap;
 	double *vals;
@@ -347,7 +350,7 @@ static int add_frame(struct journal *j, const struct pal_frame *f,
 	w = c[C_MSG]->width;
 	for (uint64_t r = 0; r < f->nrows; r++) {
 		struct jentry *e;
-		uint64_t id = ((const uint64_t *)c[C_ID]->data)[r], head;
+		uint64_t id = ((const uint64_t *)c[C_ID]->data)[r];
 		const char *m = (const char *)c[C_MSG]->data + r * w;
 
 		if (j->ne == j->ecap) {
@@ -380,22 +383,8 @@ static int add_frame(struct journal *j, const struct pal_frame *f,
 		add_text(&j->msgs, &j->nmsgs, &j->msgcap, m, strnlen(m, w));
 		if (e->status == 0 && !j->k)
 			j->k = k;
-		/* Chain it after the id's first entry. */
-		if (!idmap_put(&j->ids, id, j->ne, &head)) {
-			if (((const uint8_t *)c[C_RETRIED]->data)[r])
-				/* It replaces a failure of the same row. */
-				for (uint64_t x = head + 1; x; x = j->e[x - 1].next) {
-					struct jentry *o = &j->e[x - 1];
-
-					if (o->fp == e->fp && o->status != 0 &&
-					    !o->dead) {
-						o->dead = 1;
-						break;
-					}
-				}
-			e->next = j->e[head].next;
-			j->e[head].next = j->ne + 1;
-		}
+		e->id = id;
+		e->retried = ((const uint8_t *)c[C_RETRIED]->data)[r] != 0;
 		j->ne++;
 	}
 	return 0;
@@ -605,6 +594,39 @@ uint32_t journal_k(const struct journal *j)
 
 /* ---- taking rows -------------------------------------------------------- */
 
+/*
+ * Index the entries by id, in journal order, chaining those of one id
+ * after its first; a retried entry marks dead the first live failure of
+ * the same id and fingerprint before it.  Built on the first lookup that
+ * the cursor does not answer, so that a journal taken in its own order
+ * (the usual resume) is never hashed.
+ */
+static void build_index(struct journal *j)
+{
+	if (j->indexed)
+		return;
+	j->indexed = 1;
+	for (size_t i = 0; i < j->ne; i++) {
+		struct jentry *e = &j->e[i];
+		uint64_t head;
+
+		if (idmap_put(&j->ids, e->id, i, &head))
+			continue;
+		if (e->retried)
+			for (uint64_t x = head + 1; x; x = j->e[x - 1].next) {
+				struct jentry *o = &j->e[x - 1];
+
+				if (o->fp == e->fp && o->status != 0 &&
+				    !o->dead) {
+					o->dead = 1;
+					break;
+				}
+			}
+		e->next = j->e[head].next;
+		j->e[head].next = i + 1;
+	}
+}
+
 enum journal_match journal_take(struct journal *j, uint64_t id, uint64_t fp,
 				struct journal_row *row)
 {
@@ -612,6 +634,16 @@ enum journal_match journal_take(struct journal *j, uint64_t id, uint64_t fp,
 	int same = 0;
 	struct jentry *e;
 
+	/* The entry after the last taken, when it is a success of this row:
+	 * any success of the same id and input will do, so take it. */
+	if (j->cursor < j->ne) {
+		e = &j->e[j->cursor];
+		if (e->id == id && e->fp == fp && e->status == 0 && !e->taken) {
+			x = ++j->cursor;
+			goto found;
+		}
+	}
+	build_index(j);
 	if (!idmap_get(&j->ids, id, &head))
 		return JOURNAL_ABSENT;
 	for (x = head + 1; x; x = j->e[x - 1].next) {
@@ -630,6 +662,8 @@ enum journal_match journal_take(struct journal *j, uint64_t id, uint64_t fp,
 		x = fail;
 	if (!x)
 		return same ? JOURNAL_ABSENT : JOURNAL_DIFFERS;
+	j->cursor = x;
+found:
 	e = &j->e[x - 1];
 	e->taken = 1;
 	memset(row, 0, sizeof(*row));
@@ -647,10 +681,11 @@ enum journal_match journal_take(struct journal *j, uint64_t id, uint64_t fp,
 	return JOURNAL_FOUND;
 }
 
-uint64_t journal_untaken(const struct journal *j)
+uint64_t journal_untaken(struct journal *j)
 {
 	uint64_t n = 0;
 
+	build_index(j);
 	for (size_t i = 0; i < j->ne; i++)
 		n += !j->e[i].taken && !j->e[i].dead;
 	return n;

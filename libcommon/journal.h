@@ -56,7 +56,9 @@
  * is taken as a new journal.
  *
  * One process at a time: the file is locked (flock) while open.  The
- * journal's rows are held in memory, indexed by id (struct idmap).
+ * journal's rows are held in memory; lookups follow the journal's order
+ * while the input does, and index the rows by id (struct idmap) from the
+ * first that does not.
  *
  * Errors follow err.h: journal_open() and journal_close() fill the caller's
  * struct pal_error; the other calls keep theirs in the journal
@@ -136,7 +138,7 @@ uint32_t journal_k(const struct journal *j);
 enum journal_match journal_take(struct journal *j, uint64_t id, uint64_t fp,
 				struct journal_row *row);
 /* Rows of the journal that no call took (superseded failures not counted). */
-uint64_t journal_untaken(const struct journal *j);
+uint64_t journal_untaken(struct journal *j);
 
 /*
  * Append a row (not yet on the disk; not seen by journal_take()).  The

@@ -242,6 +242,33 @@ static void test_roundtrip(void)
 	      "id 99: absent");
 	CHECK(journal_untaken(j) == 0, "none untaken");
 	CHECK(journal_close(j, &err) == 0, "closed");
+
+	/* In another order: every row, through the index. */
+	j = journal_open(at("a.j"), &toy, &err);
+	if (!j)
+		return;
+	{
+		uint64_t good = 0;
+
+		for (uint64_t i = 10; i-- > 0;)
+			good += journal_take(j, i, fp_of(i), &r) == JOURNAL_FOUND &&
+				r.status == (i == 3) && r.t_end == (double)i + 0.5;
+		CHECK(good == 10, "taken backwards, the 10 rows come back");
+	}
+	CHECK(journal_close(j, &err) == 0, "closed");
+
+	/* Some rows absent from the input, some of another input. */
+	j = journal_open(at("a.j"), &toy, &err);
+	if (!j)
+		return;
+	CHECK(journal_take(j, 0, fp_of(0), &r) == JOURNAL_FOUND &&
+	      journal_take(j, 2, fp_of(2), &r) == JOURNAL_FOUND &&
+	      journal_take(j, 4, fp_of(1), &r) == JOURNAL_DIFFERS &&
+	      journal_take(j, 5, fp_of(5), &r) == JOURNAL_FOUND &&
+	      journal_take(j, 6, fp_of(6), &r) == JOURNAL_FOUND,
+	      "in order with gaps: found, found, differs, found, found");
+	CHECK(journal_untaken(j) == 6, "6 rows untaken");
+	CHECK(journal_close(j, &err) == 0, "closed");
 }
 
 /* A failure, then a retried success of the same row, then the same id of
