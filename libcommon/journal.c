@@ -55,6 +55,7 @@ struct journal {
 	/* the rows read at opening */
 	struct idmap ids;		/* id -> its first entry, once built */
 	int indexed;			/* ids built, dead entries marked */
+	size_t nretried;		/* entries that replace a failure */
 	size_t cursor;			/* the entry after the last taken */
 	struct jentry *e;
 	size_t ne, ecap;
@@ -385,6 +386,7 @@ static int add_frame(struct journal *j, const struct pal_frame *f,
 			j->k = k;
 		e->id = id;
 		e->retried = ((const uint8_t *)c[C_RETRIED]->data)[r] != 0;
+		j->nretried += e->retried;
 		j->ne++;
 	}
 	return 0;
@@ -685,7 +687,10 @@ uint64_t journal_untaken(struct journal *j)
 {
 	uint64_t n = 0;
 
-	build_index(j);
+	/* Dead entries are known once indexed, and there are none where
+	 * no entry replaces a failure. */
+	if (j->nretried)
+		build_index(j);
 	for (size_t i = 0; i < j->ne; i++)
 		n += !j->e[i].taken && !j->e[i].dead;
 	return n;
