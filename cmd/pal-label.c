@@ -1172,15 +1172,20 @@ static void put_row(struct label *lb, struct pal_batch *b, uint32_t s)
 	b->f.nrows++;
 }
 
-/* Journal the row of slot s, a success or a failure (written by flush()). */
+/*
+ * Journal the row of slot s, a success or a failure (on the disk at the
+ * next flush()).  A failure before k is known is journaled with one NaN:
+ * the y of a failure is never taken back.
+ */
 static void journal_row(struct label *lb, uint32_t s)
 {
 	const struct slot *sl = &lb->s[s];
 	struct journal_row jr = {
 		.id = sl->id, .fp = sl->fp, .status = sl->status,
 		.rank = sl->rank, .retried = sl->retry, .t_start = sl->t0,
-		.t_end = sl->t1, .k = lb->k, .g = lb->cl->grad ? lb->d : 0,
-		.y = sl->ynan ? NULL : lb->sy + (size_t)s * lb->k,
+		.t_end = sl->t1, .k = lb->k ? lb->k : 1,
+		.g = lb->cl->grad ? lb->d : 0,
+		.y = sl->ynan || !lb->k ? NULL : lb->sy + (size_t)s * lb->k,
 		.grad = lb->cl->grad ? lb->sg + (size_t)s * lb->d : NULL,
 		.msg = sl->msg,
 	};
