@@ -40,9 +40,10 @@ static const char usage_text[] =
 	"usage: pal-label [-hV] [-i file] [-j jobs] [-o file] [--batch n]\n"
 	"                 [--builtin name] [--chunk n] [--delay spec]\n"
 	"                 [--dispatch-only] [--exec cmd] [--grad]\n"
-	"                 [--inflight k] [--journal file] [--keep-workdir]\n"
-	"                 [--noise sigma] [--on-fail keep|skip|abort]\n"
-	"                 [--ordered] [--outputs k] [--retries n] [--seed s]\n"
+	"                 [--inflight k] [--journal file] [--journal-any-oracle]\n"
+	"                 [--keep-workdir] [--noise sigma]\n"
+	"                 [--on-fail keep|skip|abort] [--ordered] [--outputs k]\n"
+	"                 [--retries n] [--retry-failed] [--seed s]\n"
 	"                 [--timeout sec] [--workdir dir] [file]\n";
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
@@ -68,6 +69,7 @@ struct cmdline {
 	int on_fail;
 	int ordered, dispatch_only;
 	const char *journal, *input, *output;
+	int any_oracle, retry_failed;	/* --journal-any-oracle, --retry-failed */
 };
 
 static _Noreturn void usage(int status)
@@ -120,9 +122,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BATCH = 256, OPT_BUILTIN, OPT_CHUNK, OPT_DELAY,
 	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_INFLIGHT,
-	       OPT_JOURNAL, OPT_KEEP_WORKDIR, OPT_NOISE, OPT_ON_FAIL,
-	       OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES, OPT_SEED, OPT_TIMEOUT,
-	       OPT_WORKDIR };
+	       OPT_JOURNAL, OPT_JOURNAL_ANY_ORACLE, OPT_KEEP_WORKDIR, OPT_NOISE,
+	       OPT_ON_FAIL, OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES,
+	       OPT_RETRY_FAILED, OPT_SEED, OPT_TIMEOUT, OPT_WORKDIR };
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "builtin", required_argument, NULL, OPT_BUILTIN },
@@ -136,6 +138,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "input", required_argument, NULL, 'i' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "journal", required_argument, NULL, OPT_JOURNAL },
+		{ "journal-any-oracle", no_argument, NULL,
+		  OPT_JOURNAL_ANY_ORACLE },
 		{ "keep-workdir", no_argument, NULL, OPT_KEEP_WORKDIR },
 		{ "noise", required_argument, NULL, OPT_NOISE },
 		{ "on-fail", required_argument, NULL, OPT_ON_FAIL },
@@ -143,6 +147,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "outputs", required_argument, NULL, OPT_OUTPUTS },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "version", no_argument, NULL, 'V' },
@@ -198,6 +203,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_JOURNAL:
 			cl->journal = optarg;
 			break;
+		case OPT_JOURNAL_ANY_ORACLE:
+			cl->any_oracle = 1;
+			break;
 		case OPT_KEEP_WORKDIR:
 			cl->keep_workdir = 1;
 			break;
@@ -232,6 +240,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->retries = (uint32_t)opt_u64("--retries", optarg,
 							    0, 1000);
 			break;
+		case OPT_RETRY_FAILED:
+			cl->retry_failed = 1;
+			break;
 		case OPT_SEED:
 			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
@@ -262,6 +273,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	}
 	if (!builtin == !cl->exec)
 		usage_die("give one of --builtin and --exec");
+	if ((cl->any_oracle || cl->retry_failed) && !cl->journal)
+		usage_die("--journal-any-oracle and --retry-failed apply to "
+			  "--journal");
 	if (builtin) {
 		cl->fn = testfn_find(builtin);
 		if (!cl->fn)
@@ -833,9 +847,12 @@ struct slot {
 	uint8_t state;
 	uint8_t ynan;			/* y is NaN (failed before k was known) */
 	uint8_t skip;			/* not to be written (--on-fail skip) */
+	uint8_t restored;		/* finished in the journal */
+	uint8_t retry;			/* re-runs a failed row of the journal */
 	int32_t status, rank;
 	uint64_t id;
-	int64_t restored;		/* row of the journal, or -1 */
+	uint64_t fp;			/* of the input columns (--journal) */
+	char *msg;			/* a failure's message, or NULL */
 	double t0, t1;
 };
 
@@ -878,21 +895,6 @@ static void fifo_pop(struct fifo *q)
 	q->len--;
 }
 
-/* Rows of the journal, for a restart. */
-struct restored {
-	struct pal_batch **b;		/* copies of the journal's frames */
-	size_t nb;
-	uint64_t nrows;
-	uint64_t *start;		/* first row of each batch */
-	uint64_t *hkey;			/* open addressing: id -> row + 1 */
-	uint64_t *hval;
-	uint64_t hcap;
-	uint64_t *next;			/* next row with the same id, + 1 */
-	uint8_t *used;
-	uint64_t nused;
-	int id_col;
-};
-
 struct label {
 	const struct cmdline *cl;
 	int size;
@@ -922,10 +924,9 @@ struct label {
 	struct pal_writer *w;
 	struct pal_col *ocols;
 	uint32_t nocols;
-	struct pal_batch *pend, *jb;
+	struct pal_batch *pend;
 	double pend_since;
 	struct journal *j;
-	struct restored rs;
 	uint32_t k;
 	/* the farm */
 	uint64_t *outstanding;		/* rows at each rank */
@@ -935,6 +936,7 @@ struct label {
 	struct local L;
 	/* counts */
 	uint64_t nread, nok, nkept, nskipped, nrestored, nwritten;
+	uint64_t nrestored_failed, nretried;
 	uint64_t by_status[8];
 	int aborting;
 };
@@ -1019,26 +1021,6 @@ static uint64_t window(const struct label *lb)
 	return lb->cl->ordered ? 4 * w + 64 : w + 64;
 }
 
-/* Find an unused journal row with this id: its number, or -1. */
-static int64_t restored_take(struct restored *rs, uint64_t id)
-{
-	uint64_t h;
-
-	if (!rs->hcap)
-		return -1;
-	for (h = (id * 0x9E3779B97F4A7C15ull) & (rs->hcap - 1); rs->hval[h];
-	     h = (h + 1) & (rs->hcap - 1))
-		if (rs->hkey[h] == id)
-			break;
-	for (uint64_t row = rs->hval[h]; row; row = rs->next[row - 1])
-		if (!rs->used[row - 1]) {
-			rs->used[row - 1] = 1;
-			rs->nused++;
-			return (int64_t)(row - 1);
-		}
-	return -1;
-}
-
 /*
  * Make sure a data frame with rows is at hand, reading frames (metadata goes
  * straight to the output).  Returns 0 at the end of the input.
@@ -1074,7 +1056,10 @@ static int64_t take_row(struct label *lb)
 {
 	uint32_t s;
 
-	if (lb->aborting || lb->busy >= window(lb) || !fill_frame(lb))
+	/* While k is not known, the output waits: take rows until one is to
+	 * be run (the others restored failures, whatever their number). */
+	if (lb->aborting || (lb->k && lb->busy >= window(lb)) ||
+	    !fill_frame(lb))
 		return -1;
 	if (lb->nfree == 0)
 		grow_slots(lb);
@@ -1092,12 +1077,16 @@ static int64_t take_row(struct label *lb)
 		memset(sl, 0, sizeof(*sl));
 		sl->state = SLOT_BUSY;
 		sl->id = ((const uint64_t *)f->cols[lb->id_col].data)[r];
-		sl->restored = -1;
+		if (lb->j)
+			sl->fp = JOURNAL_FP_INIT;
 		for (uint32_t i = 0, ci = 0; i < f->ncols; i++) {
 			if (is_output_name(f->cols[i].name))
 				continue;
 			memcpy(row + lb->in[ci].off, (const char *)f->cols[i].data +
 			       r * lb->in[ci].rowbytes, lb->in[ci].rowbytes);
+			if (lb->j)
+				sl->fp = journal_fp_col(sl->fp, &f->cols[i],
+							row + lb->in[ci].off);
 			ci++;
 		}
 		if (xc->dtype == PAL_F64)
@@ -1114,6 +1103,8 @@ static int64_t take_row(struct label *lb)
 
 static void free_slot(struct label *lb, uint32_t s)
 {
+	free(lb->s[s].msg);
+	lb->s[s].msg = NULL;
 	lb->s[s].state = SLOT_FREE;
 	lb->freel[lb->nfree++] = s;
 	lb->busy--;
@@ -1138,38 +1129,19 @@ static void build_output(struct label *lb)
 	lb->ocols[n++] = (struct pal_col){ "rank", PAL_I32, 1, NULL };
 	lb->nocols = n;
 	lb->pend = pal_batch_new(lb->ocols, n, pal_default_rows(lb->ocols, n));
-	if (lb->j)
-		lb->jb = pal_batch_new(lb->ocols, n, lb->pend->cap);
-	if (!lb->pend || (lb->j && !lb->jb))
+	if (!lb->pend)
 		die("out of memory");
 	lb->sy = xrealloc(lb->sy, (size_t)(lb->cap ? lb->cap : 1) * lb->k *
 			  sizeof(double));
-	if (lb->rs.nb) {
-		struct pal_frame o = lb->pend->f;
-
-		if (!pal_same_schema(&o, &lb->rs.b[0]->f))
-			die("journal '%s' holds other columns than this run "
-			    "writes (another input, or other options)",
-			    cl->journal);
-		if (!cl->ordered)
-			for (size_t i = 0; i < lb->rs.nb; i++) {
-				xpal_write(lb->w, &lb->rs.b[i]->f);
-				lb->nwritten += lb->rs.b[i]->f.nrows;
-			}
-	}
 }
 
 /* Write the gathered rows: to the journal and its disk first, then out. */
 static void flush(struct label *lb)
 {
+	if (lb->j && journal_sync(lb->j) < 0)
+		die("%s", journal_error(lb->j)->msg);
 	if (!lb->pend || lb->pend->f.nrows == 0)
 		return;
-	if (lb->jb && lb->jb->f.nrows) {
-		if (journal_append(lb->j, &lb->jb->f) < 0 ||
-		    journal_sync(lb->j) < 0)
-			die("%s", journal_error(lb->j));
-		pal_batch_clear(lb->jb);
-	}
 	xpal_write(lb->w, &lb->pend->f);
 	lb->nwritten += lb->pend->f.nrows;
 	pal_batch_clear(lb->pend);
@@ -1204,31 +1176,36 @@ static void put_row(struct label *lb, struct pal_batch *b, uint32_t s)
 	b->f.nrows++;
 }
 
+/*
+ * Journal the row of slot s, a success or a failure (on the disk at the
+ * next flush()).  A failure before k is known is journaled with one NaN:
+ * the y of a failure is never taken back.
+ */
+static void journal_row(struct label *lb, uint32_t s)
+{
+	const struct slot *sl = &lb->s[s];
+	struct journal_row jr = {
+		.id = sl->id, .fp = sl->fp, .status = sl->status,
+		.rank = sl->rank, .retried = sl->retry, .t_start = sl->t0,
+		.t_end = sl->t1, .k = lb->k ? lb->k : 1,
+		.g = lb->cl->grad ? lb->d : 0,
+		.y = sl->ynan || !lb->k ? NULL : lb->sy + (size_t)s * lb->k,
+		.grad = lb->cl->grad ? lb->sg + (size_t)s * lb->d : NULL,
+		.msg = sl->msg,
+	};
+
+	if (journal_put(lb->j, &jr) < 0)
+		die("%s", journal_error(lb->j)->msg);
+}
+
 static void emit(struct label *lb, uint32_t s)
 {
 	struct slot *sl = &lb->s[s];
 
-	if (sl->restored >= 0) {
-		struct restored *rs = &lb->rs;
-		size_t lo = 0, hi = rs->nb;
-
-		/* The batch holding the row: the last that starts at or
-		 * before it. */
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (rs->start[mid] <= (uint64_t)sl->restored)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		pal_batch_append(lb->pend, &rs->b[lo]->f,
-				 (uint64_t)sl->restored - rs->start[lo], 1);
-	} else if (!sl->skip) {
+	if (!sl->skip)
 		put_row(lb, lb->pend, s);
-		if (lb->jb && sl->status == ORACLE_OK)
-			put_row(lb, lb->jb, s);
-	}
+	if (lb->j && !sl->restored)
+		journal_row(lb, s);
 	if (!sl->skip && lb->pend->f.nrows == 1)
 		lb->pend_since = pal_clock_mono();
 	free_slot(lb, s);
@@ -1291,15 +1268,23 @@ static void finished(struct label *lb, const struct result *r, int rank)
 		for (uint32_t i = 0; i < lb->d; i++)
 			lb->sg[(size_t)r->tag * lb->d + i] = r->grad ? r->grad[i] :
 				NAN;
-	if (r->t1 > r->t0)
+	if (r->t1 > r->t0 && !sl->restored)
 		lb->cost = lb->cost ? 0.9 * lb->cost + 0.1 * (r->t1 - r->t0) :
 			   r->t1 - r->t0;
 	lb->by_status[sl->status < 7 && sl->status >= 0 ? sl->status : 7]++;
 	if (sl->status == ORACLE_OK) {
 		lb->nok++;
 	} else {
-		warnx("row %" PRIu64 " (rank %d): %s", r->id, rank,
-		      sl->status == r->status ? r->msg : "wrong width");
+		sl->msg = xstrdup(sl->status == r->status && r->msg ? r->msg :
+				  "wrong width");
+		if (sl->restored) {
+			lb->nrestored_failed++;
+			warnx("row %" PRIu64 " (rank %d, journal '%s'): %s",
+			      r->id, rank, lb->cl->journal, sl->msg);
+		} else {
+			warnx("row %" PRIu64 " (rank %d): %s", r->id, rank,
+			      sl->msg);
+		}
 		if (lb->cl->on_fail == FAIL_SKIP) {
 			sl->skip = 1;
 			lb->nskipped++;
@@ -1343,24 +1328,60 @@ static void size_batch(struct label *lb)
 	lb->B = b > MAX_BATCH ? MAX_BATCH : b < lo ? lo : (uint32_t)b;
 }
 
-/* Take a row for evaluation, or a restored row; -1 when none. */
+/*
+ * Finish the row of slot s from the journal, if it is there: 1, or 0 when
+ * it is to be run (not there, or a failure to run again with
+ * --retry-failed).  A row of the same id and other input is an error.
+ */
+static int restore(struct label *lb, uint32_t s)
+{
+	struct slot *sl = &lb->s[s];
+	struct journal_row jr;
+	struct result r = { 0 };
+	uint32_t g = lb->cl->grad ? lb->d : 0;
+
+	switch (journal_take(lb->j, sl->id, sl->fp, &jr)) {
+	case JOURNAL_ABSENT:
+		return 0;
+	case JOURNAL_DIFFERS:
+		die("input row id %" PRIu64 " differs from the journal's row "
+		    "of that id (journal '%s' is of another input)", sl->id,
+		    lb->cl->journal);
+	case JOURNAL_FOUND:
+		break;
+	}
+	if (jr.status != ORACLE_OK && lb->cl->retry_failed) {
+		sl->retry = 1;
+		lb->nretried++;
+		return 0;
+	}
+	if (jr.status == ORACLE_OK && ((lb->k && jr.k != lb->k) || jr.g != g))
+		die("journal '%s': row id %" PRIu64 " has %" PRIu32 " y and %"
+		    PRIu32 " gradient elements, this run %" PRIu32 " and %"
+		    PRIu32, lb->cl->journal, sl->id, jr.k, jr.g, lb->k, g);
+	r.tag = s;
+	r.id = sl->id;
+	r.status = jr.status;
+	r.k = jr.k;
+	r.y = jr.status == ORACLE_OK ? jr.y : NULL;
+	r.grad = jr.grad;
+	r.t0 = jr.t_start;
+	r.t1 = jr.t_end;
+	r.msg = jr.msg;
+	sl->restored = 1;
+	lb->nrestored++;
+	finished(lb, &r, jr.rank);
+	return 1;
+}
+
+/* Take a row for evaluation, finishing restored rows; -1 when none. */
 static int64_t next_row(struct label *lb)
 {
 	int64_t s;
 
-	while ((s = take_row(lb)) >= 0) {
-		int64_t jr = restored_take(&lb->rs, lb->s[s].id);
-
-		if (jr < 0)
+	while ((s = take_row(lb)) >= 0)
+		if (!lb->j || !restore(lb, (uint32_t)s))
 			return s;
-		lb->nrestored++;
-		if (lb->cl->ordered) {
-			lb->s[s].restored = jr;
-			lb->s[s].state = SLOT_DONE;
-		} else {
-			free_slot(lb, (uint32_t)s);
-		}
-	}
 	return -1;
 }
 
@@ -1489,94 +1510,47 @@ static uint64_t remote_rows(const struct label *lb)
 	return n;
 }
 
-/* The journal's frames, copied, and an index of their ids. */
-static void on_journal_frame(void *arg, const struct pal_frame *f)
+/* The oracle, as the journal records it: what decides y. */
+static char *oracle_desc(const struct cmdline *cl)
 {
-	struct restored *rs = arg;
-	struct pal_batch *b;
+	char buf[200];
 
-	if (rs->nb && !pal_same_schema(&rs->b[0]->f, f))
-		die("journal: columns change at frame %" PRIu64, f->index);
-	if (rs->nb == 0) {
-		const struct pal_col *id = pal_col_find(f, "id");
-
-		if (!id || id->dtype != PAL_U64)
-			die("journal has no u64 column 'id'");
-		rs->id_col = pal_col_index(f, "id");
-	}
-	/* Gather small frames (one per row for a slow oracle) in big batches. */
-	if (rs->nb && rs->b[rs->nb - 1]->cap - rs->b[rs->nb - 1]->f.nrows >=
-	    f->nrows) {
-		pal_batch_append(rs->b[rs->nb - 1], f, 0, f->nrows);
-		rs->nrows += f->nrows;
-		return;
-	}
-	b = pal_batch_new(f->cols, f->ncols, f->nrows > 4096 ? f->nrows : 4096);
-	if (!b)
-		die("out of memory reading the journal");
-	pal_batch_append(b, f, 0, f->nrows);
-	rs->b = xrealloc(rs->b, (rs->nb + 1) * sizeof(*rs->b));
-	rs->start = xrealloc(rs->start, (rs->nb + 1) * sizeof(*rs->start));
-	rs->start[rs->nb] = rs->nrows;
-	rs->b[rs->nb++] = b;
-	rs->nrows += f->nrows;
-}
-
-static void restored_index(struct restored *rs)
-{
-	uint64_t row = 0;
-
-	if (!rs->nrows)
-		return;
-	for (rs->hcap = 16; rs->hcap < 2 * rs->nrows; rs->hcap *= 2)
-		;
-	rs->hkey = xcalloc(rs->hcap, sizeof(*rs->hkey));
-	rs->hval = xcalloc(rs->hcap, sizeof(*rs->hval));
-	rs->next = xcalloc(rs->nrows, sizeof(*rs->next));
-	rs->used = xcalloc(rs->nrows, 1);
-	for (size_t bi = 0; bi < rs->nb; bi++) {
-		const uint64_t *ids = rs->b[bi]->f.cols[rs->id_col].data;
-
-		for (uint64_t i = 0; i < rs->b[bi]->f.nrows; i++, row++) {
-			uint64_t h = (ids[i] * 0x9E3779B97F4A7C15ull) &
-				     (rs->hcap - 1);
-
-			while (rs->hval[h] && rs->hkey[h] != ids[i])
-				h = (h + 1) & (rs->hcap - 1);
-			/* Chain rows with the same id, first row first. */
-			if (rs->hval[h]) {
-				uint64_t t = rs->hval[h];
-
-				while (rs->next[t - 1])
-					t = rs->next[t - 1];
-				rs->next[t - 1] = row + 1;
-			} else {
-				rs->hkey[h] = ids[i];
-				rs->hval[h] = row + 1;
-			}
-		}
-	}
+	if (cl->exec)
+		return xstrdup(cl->exec);
+	snprintf(buf, sizeof(buf), "--builtin %s", cl->fn->name);
+	if (cl->grad)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 " --grad");
+	if (cl->noise > 0)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 " --noise %.17g --seed %" PRIu64, cl->noise, cl->seed);
+	return xstrdup(buf);
 }
 
 static void open_journal(struct label *lb)
 {
-	char err[700];
-	uint64_t torn;
-	const struct pal_col *y;
+	const struct cmdline *cl = lb->cl;
+	struct journal_desc desc = { oracle_desc(cl), cl->any_oracle };
+	struct pal_error err;
+	uint32_t k;
 
-	lb->j = journal_open(lb->cl->journal, on_journal_frame, &lb->rs, &torn,
-			     err, sizeof(err));
+	lb->j = journal_open(cl->journal, &desc, &err);
 	if (!lb->j)
-		die("%s", err);
-	if (torn)
+		die("%s", err.msg);
+	if (journal_other_oracle(lb->j))
+		warnx("journal '%s': of another oracle ('%s'), taken all the "
+		      "same (--journal-any-oracle)", cl->journal,
+		      journal_other_oracle(lb->j));
+	free((char *)desc.oracle);
+	if (journal_torn(lb->j))
 		warnx("journal '%s': cut off %" PRIu64 " bytes of a torn last "
-		      "frame", lb->cl->journal, torn);
-	restored_index(&lb->rs);
-	if (lb->rs.nb && (y = pal_col_find(&lb->rs.b[0]->f, "y"))) {
-		if (lb->k && lb->k != y->width)
+		      "frame", cl->journal, journal_torn(lb->j));
+	k = journal_k(lb->j);
+	if (k) {
+		if (lb->k && lb->k != k)
 			die("journal '%s' has y of width %" PRIu32 ", not %"
-			    PRIu32, lb->cl->journal, y->width, lb->k);
-		lb->k = y->width;
+			    PRIu32, cl->journal, k, lb->k);
+		lb->k = k;
 	}
 }
 
@@ -1610,12 +1584,12 @@ static int run(struct label *lb)
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
 	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
 	lb->k = cl->fn ? 1 : cl->outputs;
-	if (cl->journal)
-		open_journal(lb);
 	lb->outstanding = xcalloc((size_t)lb->size, sizeof(*lb->outstanding));
 	size_batch(lb);
 	/* The first frame gives the dimension that the evaluator needs. */
 	fill_frame(lb);
+	if (cl->journal)
+		open_journal(lb);
 	local_init(&lb->L, cl, 0, lb->d, local0_deliver, lb);
 	for (;;) {
 		int progress = 0;
@@ -1650,23 +1624,12 @@ static int run(struct label *lb)
 
 static void label_free(struct label *lb)
 {
-	struct restored *rs = &lb->rs;
-
 	local_free(&lb->L);
 	pal_reader_free(lb->r);
 	if (lb->infd > 0)
 		close(lb->infd);
 	pal_writer_free(lb->w);
 	pal_batch_free(lb->pend);
-	pal_batch_free(lb->jb);
-	for (size_t i = 0; i < rs->nb; i++)
-		pal_batch_free(rs->b[i]);
-	free(rs->b);
-	free(rs->start);
-	free(rs->hkey);
-	free(rs->hval);
-	free(rs->next);
-	free(rs->used);
 	free(lb->schema_cols);
 	free(lb->in);
 	free(lb->s);
@@ -1686,14 +1649,15 @@ static void report(const struct label *lb)
 	const struct cmdline *cl = lb->cl;
 	uint64_t failed = lb->nkept + lb->nskipped;
 
-	if (lb->rs.nrows > lb->rs.nused && !cl->ordered && lb->pend)
+	uint64_t untaken = lb->j ? journal_untaken(lb->j) : 0;
+
+	if (untaken && !lb->aborting)
 		warnx("journal '%s': %" PRIu64 " of its rows are not in the "
-		      "input (written all the same)", cl->journal,
-		      lb->rs.nrows - lb->rs.nused);
-	else if (lb->rs.nrows > lb->rs.nused)
-		warnx("journal '%s': %" PRIu64 " of its rows are not in the "
-		      "input (not written)", cl->journal,
-		      lb->rs.nrows - lb->rs.nused);
+		      "input (not written)", cl->journal, untaken);
+	if (lb->nretried)
+		warnx("journal '%s': %" PRIu64 " failed row%s run again "
+		      "(--retry-failed)", cl->journal, lb->nretried,
+		      lb->nretried == 1 ? "" : "s");
 	if (!failed && !lb->aborting)
 		return;
 	warnx("%" PRIu64 " of %" PRIu64 " rows failed (%s): %" PRIu64
@@ -1703,6 +1667,10 @@ static void report(const struct label *lb)
 	      cl->on_fail == FAIL_KEEP ? "kept with their status" : "abort",
 	      lb->by_status[1], lb->by_status[2], lb->by_status[3],
 	      lb->by_status[4], lb->by_status[5], lb->by_status[6]);
+	if (lb->nrestored_failed)
+		warnx("%" PRIu64 " of the failed rows failed in an earlier run "
+		      "(journal '%s'; --retry-failed runs them again)",
+		      lb->nrestored_failed, cl->journal);
 	if (lb->aborting)
 		warnx("aborted: %" PRIu64 " rows written, the rest of the "
 		      "input not labeled", lb->nwritten);
@@ -1724,8 +1692,12 @@ int main(int argc, char **argv)
 		lb.size = size;
 		rc = run(&lb);
 		report(&lb);
-		if (lb.j && journal_close(lb.j) < 0)
-			die("%s", journal_error(lb.j));
+		if (lb.j) {
+			struct pal_error err;
+
+			if (journal_close(lb.j, &err) < 0)
+				die("%s", err.msg);
+		}
 		label_free(&lb);
 	} else {
 		work(&cl, rank);
