@@ -17,6 +17,7 @@
 
 #include "csv.h"
 #include "err.h"
+#include "hash.h"
 #include "io.h"
 #include "num.h"
 #include "opt.h"
@@ -230,15 +231,21 @@ static void cmdline_free(struct cmdline *cl)
 	free(cl->types);
 }
 
+/* An input's name in messages: its path, or "stdin" for "-". */
+static const char *input_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 /* ---- frame transformations --------------------------------------------- */
 
 /*
  * The view of f that the options ask for: the chosen columns, and at most
  * *left rows.  Returns 0 if f is unchanged (so it can be passed through).
  */
-static int select_view(const struct cmdline *cl, const struct pal_frame *f,
-		       struct pal_frame *view, struct pal_col *cols,
-		       uint64_t left)
+static int select_view(const struct cmdline *cl, const char *inname,
+		       const struct pal_frame *f, struct pal_frame *view,
+		       struct pal_col *cols, uint64_t left)
 {
 	*view = *f;
 	if (cl->ncolumns) {
@@ -246,9 +253,9 @@ static int select_view(const struct cmdline *cl, const struct pal_frame *f,
 			const struct pal_col *c = pal_col_find(f, cl->columns[i]);
 
 			if (!c)
-				die("no column '%s' (frame %" PRIu64
+				die("no column '%s' (%s: frame %" PRIu64
 				    " at offset %" PRIu64 ")", cl->columns[i],
-				    f->index, f->offset);
+				    inname, f->index, f->offset);
 			cols[i] = *c;
 		}
 		view->cols = cols;
@@ -307,29 +314,70 @@ struct colstat {
 	uint32_t width;
 	uint64_t n, nan;
 	double min, max, sum;
+	size_t next;			/* next colstat of the same hash, or NONE */
 };
+
+#define NONE SIZE_MAX
 
 struct info {
 	uint64_t data, meta, rows, compressed, bytes;
-	struct colstat *st;
-	size_t nst;
+	struct colstat *st;		/* in order of first appearance */
+	size_t nst, capst;
+	struct idmap byhash;		/* hash of a column -> first colstat */
 	struct pal_kv *kv;		/* metadata, copied */
-	size_t nkv;
+	size_t nkv, capkv;
 };
 
+/* Grow *p (of *cap elements of size sz) to hold n + 1, doubling. */
+static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	if (*cap > SIZE_MAX / sz)
+		die("out of memory");
+	return xrealloc(p, *cap * sz);
+}
+
+/* A hash of what tells columns apart in --info: name, dtype and width. */
+static uint64_t col_hash(const struct pal_col *c)
+{
+	uint64_t h = mix64(((uint64_t)c->width << 8) | (uint64_t)c->dtype);
+
+	for (const char *p = c->name; *p; p++)
+		h = mix64(h ^ (unsigned char)*p);
+	return h;
+}
+
+/*
+ * The statistics of column c, found by its hash (linear in the number of
+ * distinct columns over the whole input, however many schemas it has).
+ */
 static struct colstat *info_col(struct info *in, const struct pal_col *c)
 {
-	for (size_t i = 0; i < in->nst; i++)
-		if (!strcmp(in->st[i].name, c->name) &&
-		    in->st[i].dtype == c->dtype && in->st[i].width == c->width)
-			return &in->st[i];
-	in->st = xrealloc(in->st, (in->nst + 1) * sizeof(*in->st));
-	memset(&in->st[in->nst], 0, sizeof(*in->st));
-	memcpy(in->st[in->nst].name, c->name, sizeof(c->name));
-	in->st[in->nst].dtype = c->dtype;
-	in->st[in->nst].width = c->width;
-	in->st[in->nst].min = INFINITY;
-	in->st[in->nst].max = -INFINITY;
+	uint64_t h = col_hash(c), first;
+	struct colstat *s;
+
+	if (idmap_get(&in->byhash, h, &first))
+		for (size_t i = first; i != NONE; i = in->st[i].next)
+			if (!strcmp(in->st[i].name, c->name) &&
+			    in->st[i].dtype == c->dtype &&
+			    in->st[i].width == c->width)
+				return &in->st[i];
+	in->st = grow(in->st, &in->capst, in->nst, sizeof(*in->st));
+	s = &in->st[in->nst];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, c->name, sizeof(c->name));
+	s->dtype = c->dtype;
+	s->width = c->width;
+	s->min = INFINITY;
+	s->max = -INFINITY;
+	s->next = NONE;
+	if (!idmap_put(&in->byhash, h, in->nst, &first)) {
+		/* Same hash, another column: chain it behind the first. */
+		s->next = in->st[first].next;
+		in->st[first].next = in->nst;
+	}
 	return &in->st[in->nst++];
 }
 
@@ -340,7 +388,8 @@ static void info_frame(struct info *in, const struct pal_frame *f)
 	if (f->kind == PAL_META) {
 		in->meta++;
 		for (uint32_t i = 0; i < f->nkv; i++) {
-			in->kv = xrealloc(in->kv, (in->nkv + 1) * sizeof(*in->kv));
+			in->kv = grow(in->kv, &in->capkv, in->nkv,
+				      sizeof(*in->kv));
 			in->kv[in->nkv].key = xstrdup(f->kv[i].key);
 			in->kv[in->nkv++].value = xstrdup(f->kv[i].value);
 		}
@@ -410,6 +459,7 @@ struct sink {
 	struct info info;
 	uint64_t left;			/* rows still wanted (--head) */
 	uint64_t next_id;		/* for CSV inputs without ids */
+	const char *inname;		/* the input being read, for messages */
 };
 
 static void sink_text_frame(struct sink *s, const struct cmdline *cl,
@@ -425,9 +475,9 @@ static void sink_text_frame(struct sink *s, const struct cmdline *cl,
 		if (csv_write_header(s->text, f, cl->to_sep) < 0)
 			die_errno("write error (%s)", s->out.name);
 	} else if (!pal_same_schema(&cur, f)) {
-		die("columns change at frame %" PRIu64 " (offset %" PRIu64
+		die("columns change at frame %" PRIu64 " (%s: offset %" PRIu64
 		    "): --to needs one schema; use --columns", f->index,
-		    f->offset);
+		    s->inname, f->offset);
 	}
 	if (csv_write_rows(s->text, f, cl->to_sep) < 0)
 		die_errno("write error (%s)", s->out.name);
@@ -449,7 +499,7 @@ static void sink_frame(struct sink *s, const struct cmdline *cl,
 		return;
 	}
 	/* Frames from CSV have no stored form to pass through. */
-	changed = select_view(cl, f, &view, cols, s->left) || !r;
+	changed = select_view(cl, s->inname, f, &view, cols, s->left) || !r;
 	s->left -= view.nrows;
 	switch (cl->mode) {
 	case MODE_INFO:
@@ -476,6 +526,7 @@ static void cat_stream(struct sink *s, const struct cmdline *cl,
 	struct pal_reader *r = xreader(fd, path);
 	const struct pal_frame *f;
 
+	s->inname = input_name(path);
 	while (s->left > 0 && xpal_read(r, &f) > 0)
 		sink_frame(s, cl, r, f);
 	pal_reader_free(r);
@@ -497,6 +548,7 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 
 	if (!fp)
 		die_errno("cannot read '%s'", path);
+	s->inname = input_name(path);
 	cr = csv_reader_open(fp, path, cl->from_sep, cl->types, cl->ntypes, &err);
 	if (!cr)
 		die("%s", err.msg);
@@ -554,6 +606,7 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
 	}
 	free(s->info.kv);
 	free(s->info.st);
+	idmap_free(&s->info.byhash);
 	out_commit(&s->out);
 }
 
