@@ -210,6 +210,17 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			  "--columns, --head or --rows");
 	if (cl->mode == MODE_INFO && (cl->output || cl->rows))
 		usage_die("--info takes no -o or --rows");
+	/* A pal stream cannot be typed: waiting for one would look like a
+	 * hang.  (CSV can be typed, so --from reads a terminal.) */
+	if (!cl->from_sep && isatty(0)) {
+		int reads_stdin = argc == 0;
+
+		for (int i = 0; i < argc; i++)
+			reads_stdin |= !strcmp(argv[i], "-");
+		if (reads_stdin)
+			usage_die("standard input is a terminal: give a file, "
+				  "or pipe a pal stream in");
+	}
 	if (argc == 0) {
 		static char dashname[] = "-";
 		static char *dash[] = { dashname, NULL };
@@ -475,9 +486,9 @@ static void sink_text_frame(struct sink *s, const struct cmdline *cl,
 		if (csv_write_header(s->text, f, cl->to_sep) < 0)
 			die_errno("write error (%s)", s->out.name);
 	} else if (!pal_same_schema(&cur, f)) {
-		die("columns change at frame %" PRIu64 " (%s: offset %" PRIu64
-		    "): --to needs one schema; use --columns", f->index,
-		    s->inname, f->offset);
+		die("columns change (%s: frame %" PRIu64 " at offset %" PRIu64
+		    "): --to needs one schema; use --columns", s->inname,
+		    f->index, f->offset);
 	}
 	if (csv_write_rows(s->text, f, cl->to_sep) < 0)
 		die_errno("write error (%s)", s->out.name);

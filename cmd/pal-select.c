@@ -399,6 +399,12 @@ static void sink_close(struct sink *s)
 
 /* ---- side inputs: --exclude and --labeled ------------------------------ */
 
+/* An input's name in messages: its path, or "stdin" for "-". */
+static const char *input_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 /* Every id of the stream at path, into st->excl. */
 static void load_exclude(struct select *st, const char *path)
 {
@@ -414,9 +420,9 @@ static void load_exclude(struct select *st, const char *path)
 			continue;
 		if (!(c = pal_col_find(f, "id")) || c->dtype != PAL_U64 ||
 		    c->width != 1)
-			die("no u64 column 'id' in '%s', needed by --exclude "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
-			    f->index, f->offset);
+			die("no u64 column 'id', needed by --exclude (%s: "
+			    "frame %" PRIu64 " at offset %" PRIu64 ")",
+			    input_name(path), f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++)
 			idset_add(&st->excl, ((const uint64_t *)c->data)[i]);
 	}
@@ -439,8 +445,8 @@ static double load_best(const struct cmdline *cl, const char *path)
 		if (f->kind != PAL_DATA)
 			continue;
 		if (!(c = pal_col_find(f, "y")))
-			die("no column 'y' in '%s', needed by --labeled "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
+			die("no column 'y', needed by --labeled (%s: frame %"
+			    PRIu64 " at offset %" PRIu64 ")", input_name(path),
 			    f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++) {
 			double y = reduced(c, i, cl->reduce);
@@ -453,7 +459,7 @@ static double load_best(const struct cmdline *cl, const char *path)
 	if (fd != 0)
 		close(fd);
 	if (isinf(best))
-		die("no finite y in '%s', needed by --by ei", path);
+		die("no finite y, needed by --by ei (%s)", input_name(path));
 	return best;
 }
 
@@ -465,7 +471,7 @@ static int need_col(struct select *st, const struct pal_frame *f,
 	int i = pal_col_index(f, name);
 
 	if (i < 0 && needed)
-		die("no column '%s' in the input, needed by %s (%s: frame %"
+		die("no column '%s', needed by %s (%s: frame %"
 		    PRIu64 " at offset %" PRIu64 ")", name, why, st->inname,
 		    f->index, f->offset);
 	return i;
@@ -626,9 +632,9 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 	if (!st->have_schema)
 		set_schema(st, f);
 	else if (!pal_same_schema(&st->schema, f))
-		die("columns change at frame %" PRIu64 " (%s: offset %" PRIu64
-		    "): pal-select needs one schema per input", f->index,
-		    st->inname, f->offset);
+		die("columns change (%s: frame %" PRIu64 " at offset %" PRIu64
+		    "): pal-select needs one schema per input", st->inname,
+		    f->index, f->offset);
 	for (uint64_t i = 0; i <= f->nrows; i++) {
 		enum dest d = i < f->nrows ? route(st, f, i) : ND;
 
@@ -763,8 +769,7 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 
 	memset(st, 0, sizeof(*st));
 	st->cl = cl;
-	st->inname = !cl->input || !strcmp(cl->input, "-") ? "stdin" :
-		     cl->input;
+	st->inname = !cl->input ? "stdin" : input_name(cl->input);
 	st->tie_salt = mix64(cl->seed ^ SALT_TIE);
 	st->random_salt = mix64(cl->seed ^ SALT_RANDOM);
 	st->c_id = st->c_x = st->c_mean = st->c_std = -1;
@@ -785,20 +790,24 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 	return r;
 }
 
+/* -v: where the rows went ("dropped" when there is no --rest to take
+ * them, or no --excluded to take the excluded). */
 static void report(const struct select *st)
 {
 	const struct cmdline *cl = st->cl;
+	const char *rest = cl->rest ? "to rest" : "dropped";
 
 	if (cl->excluded)
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest, %" PRIu64 " excluded; %" PRIu64 " unranked "
+		      " %s, %" PRIu64 " excluded; %" PRIu64 " unranked "
 		      "(NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->sink[D_EXCL].rows, st->nnan);
+		      st->sink[D_REST].rows, rest, st->sink[D_EXCL].rows,
+		      st->nnan);
 	else
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest (%" PRIu64 " of them excluded); %" PRIu64
+		      " %s (%" PRIu64 " of them excluded); %" PRIu64
 		      " unranked (NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->nexcluded, st->nnan);
+		      st->sink[D_REST].rows, rest, st->nexcluded, st->nnan);
 }
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
  * csv.c: CSV and TSV conversion; see csv.h for the convention.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,9 +422,13 @@ static int format_float(char *buf, size_t cap, float v)
 	return n;
 }
 
-/* Format one element of dtype at p into buf; returns the length. */
+/* Format one element of dtype at p into buf; returns the length.  NaN is
+ * "nan" whatever its sign bit (printf would write "-nan"). */
 static int format_elem(char *buf, size_t cap, int dtype, const void *p)
 {
+	if ((dtype == PAL_F32 && isnan(*(const float *)p)) ||
+	    (dtype == PAL_F64 && isnan(*(const double *)p)))
+		return snprintf(buf, cap, "nan");
 	switch (dtype) {
 	case PAL_U8: return snprintf(buf, cap, "%u", *(const uint8_t *)p);
 	case PAL_I32: return snprintf(buf, cap, "%" PRId32, *(const int32_t *)p);

@@ -100,9 +100,39 @@ test_expect_success '--columns keeps and orders columns' '
 	test_cmp expect cols.csv
 '
 
-test_expect_success '--columns naming a missing column fails (1)' '
+test_expect_success '--columns naming a missing column fails (1), naming the file' '
 	must_fail 1 pal-cat --columns id,nope a.pal >out 2>err &&
-	test_grep "pal-cat: no column .nope." err
+	test_grep "pal-cat: no column .nope. (a.pal: frame 0 at offset 0)" err &&
+	must_fail 1 pal-cat --columns id,nope <a.pal >out 2>err &&
+	test_grep "pal-cat: no column .nope. (stdin: frame 0 at offset 0)" err &&
+	must_fail 1 pal-cat --columns id,nope a.pal - <a.pal >out 2>err &&
+	test_grep "pal-cat: no column .nope. (a.pal: frame 0" err
+'
+
+test_expect_success '--to with changing columns fails (1), naming the file' '
+	pal-cat --columns id a.pal >ida.pal &&
+	cat a.pal ida.pal >mixed.pal &&
+	must_fail 1 pal-cat --to csv mixed.pal >out 2>err &&
+	test_grep "pal-cat: columns change (mixed.pal: frame 2 at offset 264): --to needs one schema; use --columns" err &&
+	must_fail 1 pal-cat --to csv a.pal - <ida.pal >out 2>err &&
+	test_grep "pal-cat: columns change (stdin: frame 0 at offset 0)" err
+'
+
+test_expect_success '--to writes NaN as nan, whatever its sign bit' '
+	printf "a,b\n-nan,nan\n" | pal-cat --from csv --type b=f32 >nan.pal &&
+	pal-cat --to csv nan.pal >nan.csv &&
+	printf "id,a,b\n0,nan,nan\n" >expect && test_cmp expect nan.csv &&
+	pal-cat --to tsv nan.pal >nan.tsv &&
+	printf "id\ta\tb\n0\tnan\tnan\n" >expect && test_cmp expect nan.tsv
+'
+
+test_expect_success '--info is linear in the number of schemas (200000 in under 20 s; 60 s if quadratic)' '
+	pal-schemas 200000 >schemas.pal &&
+	timeout 20 pal-cat --info schemas.pal >info &&
+	test "$(grep -c "^c[0-9]* *u8 *1 " info)" -eq 200000 &&
+	test_grep "^frames   200000 data" info &&
+	sed -n "5p;\$p" info >ends &&
+	grep -q "^c0 " ends && grep -q "^c199999 " ends
 '
 
 test_expect_success '--head stops after n rows with a clean end' '
@@ -216,6 +246,17 @@ test_expect_success '--help and --version exit 0 on stdout' '
 '
 
 if command -v script >/dev/null 2>&1; then
+	test_expect_success 'a terminal on stdin is a usage error (2), not a silent wait' '
+		script -qec "pal-cat --info; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "standard input is a terminal: give a file, or pipe a pal stream in" tty.out &&
+		grep -q "status 2" tty.out &&
+		script -qec "pal-cat --verify - a.pal; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "standard input is a terminal" tty.out &&
+		script -qec "pal-cat --info a.pal; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "status 0" tty.out &&
+		script -qec "pal-cat a.pal | pal-cat --info; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "status 0" tty.out
+	'
 	test_expect_success 'refuses to write a binary stream to a terminal' '
 		script -qec "pal-cat a.pal" /dev/null >tty.out 2>&1 </dev/null;
 		grep -q "refusing to write a binary stream to a terminal" tty.out &&
