@@ -87,6 +87,7 @@ static void parse_columns(struct cmdline *cl, const char *arg)
 {
 	char *s = hold(cl, arg), *save = NULL, *tok;
 
+	opt_list("--columns", arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!pal_name_valid(tok))
 			usage_die("--columns: invalid column name '%s'", tok);
@@ -105,6 +106,7 @@ static void parse_type(struct cmdline *cl, const char *arg)
 {
 	char *s = hold(cl, arg), *save = NULL, *tok;
 
+	opt_list("--type", arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		int dtype;

@@ -106,6 +106,7 @@ static void parse_bounds(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--bounds", arg);
 	cl->bounds_arg = arg;
 	cl->nbounds = 0;
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -140,6 +141,7 @@ static void parse_sigma(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--perturb", arg);
 	cl->nsigma = 0;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -167,6 +169,7 @@ static void parse_keep(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--keep", arg);
 	free(cl->keep_buf);
 	free(cl->keep);
 	cl->keep = NULL;
@@ -555,9 +558,11 @@ struct stepper {
 	int ids_left;			/* 0 once next_id has wrapped */
 	struct rng r;
 	double drift, noise;		/* --walk: dt/friction, sqrt(2 kT dt/friction) */
+	const char *inname;		/* the input, for messages ("stdin") */
 };
 
-static const struct pal_col *need_col(const struct pal_frame *f,
+static const struct pal_col *need_col(const struct stepper *s,
+				      const struct pal_frame *f,
 				      const char *name, int dtype,
 				      uint32_t width, int required)
 {
@@ -565,15 +570,17 @@ static const struct pal_col *need_col(const struct pal_frame *f,
 
 	if (!c) {
 		if (required)
-			die("input has no column '%s' (frame %" PRIu64
-			    " at offset %" PRIu64 ")", name, f->index, f->offset);
+			die("input has no column '%s' (%s: frame %" PRIu64
+			    " at offset %" PRIu64 ")", name, s->inname,
+			    f->index, f->offset);
 		return NULL;
 	}
 	if ((dtype && c->dtype != dtype) || (width && c->width != width))
 		die("input column '%s' is %s of width %" PRIu32 ", not %s of "
-		    "width %" PRIu32 " (frame %" PRIu64 " at offset %" PRIu64
-		    ")", name, pal_dtype_name(c->dtype), c->width,
-		    pal_dtype_name(dtype), width, f->index, f->offset);
+		    "width %" PRIu32 " (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 ")", name, pal_dtype_name(c->dtype), c->width,
+		    pal_dtype_name(dtype), width, s->inname, f->index,
+		    f->offset);
 	return c;
 }
 
@@ -597,7 +604,8 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 	}
 	if (cl->nbounds && cl->nbounds != s->dim)
 		die("input x has width %" PRIu32 " but --bounds gives %" PRIu32
-		    " ranges", s->dim, cl->nbounds);
+		    " ranges (%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+		    s->dim, cl->nbounds, s->inname, f->index, f->offset);
 	if (cl->mode == MODE_PERTURB && cl->nsigma == 1 && s->dim > 1) {
 		cl->sigma = xrealloc(cl->sigma, s->dim * sizeof(double));
 		for (uint32_t j = 1; j < s->dim; j++)
@@ -606,7 +614,8 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 	}
 	if (cl->mode == MODE_PERTURB && cl->nsigma != s->dim)
 		die("--perturb has %" PRIu32 " values but input x has width %"
-		    PRIu32, cl->nsigma, s->dim);
+		    PRIu32 " (%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+		    cl->nsigma, s->dim, s->inname, f->index, f->offset);
 	schema[n++] = (struct pal_col){ .name = "id", .dtype = PAL_U64,
 					.width = 1 };
 	schema[n++] = (struct pal_col){ .name = "x", .dtype = PAL_F64,
@@ -620,7 +629,7 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 						.dtype = PAL_U64, .width = 1 };
 	s->nown = n;
 	for (uint32_t k = 0; k < cl->nkeep; k++) {
-		const struct pal_col *c = need_col(f, cl->keep[k], 0, 0, 1);
+		const struct pal_col *c = need_col(s, f, cl->keep[k], 0, 0, 1);
 
 		schema[n] = *c;
 		schema[n++].data = NULL;
@@ -634,30 +643,30 @@ static void find_incols(struct stepper *s, const struct pal_frame *f,
 			struct incols *in)
 {
 	const struct cmdline *cl = s->cl;
-	const struct pal_col *x = need_col(f, "x", PAL_F64, 0, 1);
+	const struct pal_col *x = need_col(s, f, "x", PAL_F64, 0, 1);
 	const struct pal_col *c;
 
 	if (!s->b)
 		stepper_start(s, f, x);
 	if (x->width != s->dim)
 		die("input x changes width from %" PRIu32 " to %" PRIu32
-		    " (frame %" PRIu64 " at offset %" PRIu64 ")", s->dim,
-		    x->width, f->index, f->offset);
+		    " (%s: frame %" PRIu64 " at offset %" PRIu64 ")", s->dim,
+		    x->width, s->inname, f->index, f->offset);
 	in->x = x->data;
-	in->id = need_col(f, "id", PAL_U64, 1, 1)->data;
-	c = need_col(f, "walker", PAL_U64, 1, 0);
+	in->id = need_col(s, f, "id", PAL_U64, 1, 1)->data;
+	c = need_col(s, f, "walker", PAL_U64, 1, 0);
 	in->walker = c ? c->data : NULL;
 	in->step = NULL;
 	in->grad = NULL;
 	if (cl->mode == MODE_WALK) {
-		in->grad = need_col(f, "grad", PAL_F64, s->dim, 1)->data;
-		c = need_col(f, "step", PAL_U64, 1, 0);
+		in->grad = need_col(s, f, "grad", PAL_F64, s->dim, 1)->data;
+		c = need_col(s, f, "step", PAL_U64, 1, 0);
 		in->step = c ? c->data : NULL;
 	}
 	for (uint32_t k = 0; k < cl->nkeep; k++) {
 		const struct pal_col *want = &s->b->f.cols[s->nown + k];
 
-		in->keep[k] = need_col(f, want->name, want->dtype, want->width,
+		in->keep[k] = need_col(s, f, want->name, want->dtype, want->width,
 				       1);
 	}
 }
@@ -672,15 +681,17 @@ static void check_point(const struct stepper *s, const struct incols *in,
 	for (uint32_t j = 0; j < s->dim; j++) {
 		if (!isfinite(x[j]))
 			die("input row id %" PRIu64 " has a non-finite x "
-			    "(x.%" PRIu32 " = %g)", in->id[r], j, x[j]);
+			    "(%s: x.%" PRIu32 " = %g)", in->id[r], s->inname,
+			    j, x[j]);
 		if (in->grad && !isfinite(in->grad[r * s->dim + j]))
 			die("input row id %" PRIu64 " has a non-finite grad "
-			    "(grad.%" PRIu32 " = %g)", in->id[r], j,
-			    in->grad[r * s->dim + j]);
+			    "(%s: grad.%" PRIu32 " = %g)", in->id[r],
+			    s->inname, j, in->grad[r * s->dim + j]);
 		if (cl->nbounds && (x[j] < cl->lo[j] || x[j] > cl->hi[j]))
 			die("input row id %" PRIu64 " is outside --bounds "
-			    "(x.%" PRIu32 " = %.17g not in [%.17g, %.17g])",
-			    in->id[r], j, x[j], cl->lo[j], cl->hi[j]);
+			    "(%s: x.%" PRIu32 " = %.17g not in [%.17g, %.17g])",
+			    in->id[r], s->inname, j, x[j], cl->lo[j],
+			    cl->hi[j]);
 	}
 }
 
@@ -713,7 +724,8 @@ static void step_row(struct stepper *s, const struct incols *in, uint64_t r)
 				y[j] = reflect(y[j], cl->lo[j], cl->hi[j]);
 			else if (!isfinite(y[j]))
 				die("step from input row id %" PRIu64 " is not "
-				    "finite (x.%" PRIu32 ")", in->id[r], j);
+				    "finite (%s: x.%" PRIu32 ")", in->id[r],
+				    s->inname, j);
 		}
 		((uint64_t *)o->cols[k++].data)[row] = in->id[r];
 		((uint64_t *)o->cols[k++].data)[row] =
@@ -743,6 +755,7 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 			     .ids_left = 1 };
 	struct incols in;
 
+	s.inname = cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
 	rng_seed(&s.r, cl->seed, 0);
 	s.drift = cl->dt / cl->friction;
 	s.noise = sqrt(2.0 * cl->temperature * s.drift);

@@ -942,21 +942,30 @@ static int is_output_name(const char *n)
 	       !strcmp(n, "rank");
 }
 
+/* The input's name in messages: its path, or "stdin". */
+static const char *input_name(const struct cmdline *cl)
+{
+	return cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
+}
+
 /* The first data frame fixes the input columns. */
 static void set_schema(struct label *lb, const struct pal_frame *f)
 {
 	const struct pal_col *id = pal_col_find(f, "id"),
 			     *x = pal_col_find(f, "x");
+	const char *in = input_name(lb->cl);
 
 	if (!id)
-		die("no column 'id' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 "); pal-gen makes one", f->index, f->offset);
+		die("no column 'id' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 "); pal-gen makes one", in, f->index, f->offset);
 	if (id->dtype != PAL_U64 || id->width != 1)
-		die("column 'id' is %s of width %" PRIu32 ", not u64",
-		    pal_dtype_name(id->dtype), id->width);
+		die("column 'id' is %s of width %" PRIu32 ", not u64 (%s: "
+		    "frame %" PRIu64 " at offset %" PRIu64 ")",
+		    pal_dtype_name(id->dtype), id->width, in, f->index,
+		    f->offset);
 	if (!x)
-		die("no column 'x' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 ")", f->index, f->offset);
+		die("no column 'x' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 ")", in, f->index, f->offset);
 	lb->d = x->width;
 	if (lb->cl->fn) {
 		const char *why = testfn_check_dim(lb->cl->fn, lb->d);
@@ -1056,9 +1065,9 @@ static int fill_frame(struct label *lb)
 		if (!lb->schema_cols)
 			set_schema(lb, f);
 		else if (!pal_same_schema(&lb->schema, f))
-			die("columns change at frame %" PRIu64 " (offset %"
-			    PRIu64 "): pal-label needs one schema", f->index,
-			    f->offset);
+			die("columns change (%s: frame %" PRIu64 " at offset %"
+			    PRIu64 "): pal-label needs one schema",
+			    input_name(lb->cl), f->index, f->offset);
 		lb->f = f;
 		lb->frow = 0;
 	}

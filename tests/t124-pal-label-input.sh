@@ -1,4 +1,7 @@
 #!/bin/sh
+# What pal-label reads: its input stream, whose errors name the file, and
+# the numbers an --exec oracle prints.
+#
 # The numbers an --exec oracle prints are read as decimal doubles, and
 # nothing else: a number beyond a double is infinite (status 6, non-finite),
 # one that would round to zero is bad output (status 4), and C hexadecimal
@@ -35,6 +38,21 @@ test_expect_success 'plain decimals, subnormals and zero are still read exactly'
 	pal-cat --columns status,y --to csv ok.pal | sed 1d >got &&
 	echo "0,9.99988867182683e-321,-0,1.5e+308" >want &&
 	test_cmp want got
+'
+
+test_expect_success 'input errors name the file (stdin as stdin)' '
+	printf "y\n1\n" | pal-cat --from csv -o nox.pal &&
+	must_fail 1 pal-label --builtin branin nox.pal >out 2>err &&
+	test_grep "^pal-label: no column .x. (nox.pal: frame 0 at offset 0)$" err &&
+	must_fail 1 pal-label --builtin branin <nox.pal >out 2>err &&
+	test_grep "^pal-label: no column .x. (stdin: frame 0 at offset 0)$" err &&
+	printf "id,x\n1,1\n" | pal-cat --from csv --type id=i64 -o badid.pal &&
+	must_fail 1 pal-label --builtin branin badid.pal >out 2>err &&
+	test_grep "^pal-label: column .id. is i64 of width 1, not u64 (badid.pal: frame 0 at offset 0)$" err &&
+	printf "x.0,x.1\n1,2\n" | pal-cat --from csv -o two.pal &&
+	cat two.pal in.pal >mixed.pal &&
+	must_fail 1 pal-label --builtin branin -i mixed.pal >out 2>err &&
+	test_grep "^pal-label: columns change (mixed.pal: frame [0-9]* at offset [0-9]*): pal-label needs one schema$" err
 '
 
 test_done
