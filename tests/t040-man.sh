@@ -43,6 +43,22 @@ test_expect_success 'every option of a SYNOPSIS is described in its page' '
 	done
 '
 
+test_expect_success 'parentheses balance in every paragraph of every page' '
+	for page in "$TOP"/man/*.[157]; do
+		groff -mandoc -Tascii -P-cbou -rLL=300n "$page" 2>/dev/null |
+		awk -v page="${page##*/}" "BEGIN { RS = \"\" }
+			{ o = gsub(/\\(/, \"(\"); c = gsub(/\\)/, \")\")
+			  if (o != c) { print page \": \" \$0; bad = 1 } }
+			END { exit bad }" || exit 1
+	done
+'
+
+test_expect_success 'pal-cat(1) says plainly how --to and --info treat schemas' '
+	groff -mandoc -Tascii -P-cbou -rLL=300n "$TOP/man/pal-cat.1" >cat.txt &&
+	! grep -q "except for --to, --info" cat.txt &&
+	grep -q "except with --to, whose text has one header line; --info counts a column apart for each name, type and width" cat.txt
+'
+
 for page in "$TOP"/man/*.[157]; do
 	test_expect_success "the EXAMPLES of $(basename "$page") run" '
 		mkdir -p "ex-${page##*/}" && cd "ex-${page##*/}" &&
