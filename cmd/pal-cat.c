@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -21,13 +22,34 @@
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "stream.h"
 #include "banned.h"
 
 static const char usage_text[] =
 	"usage: pal-cat [-hV] [--columns list] [--compress[=level]] [--decompress]\n"
-	"               [--from csv|tsv] [--head n] [--info] [-o file] [--rows n]\n"
-	"               [--to csv|tsv] [--type name=dtype] [--verify] [file ...]\n";
+	"               [--from csv|tsv] [--head n] [--info] [-o file] [--progress]\n"
+	"               [--quiet] [--rows n] [--to csv|tsv] [--type name=dtype]\n"
+	"               [--verify] [file ...]\n";
+
+/* --help: one line an option, as pal-cat(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --columns=LIST     keep only these columns, in this order (a,b,c)\n"
+	"      --compress[=LEVEL] compress every frame with zlib at LEVEL 1-9 (default 6)\n"
+	"      --decompress       store every frame uncompressed\n"
+	"      --from=FORMAT      read csv or tsv text instead of streams\n"
+	"  -h, --help             print this help and exit\n"
+	"      --head=N           stop after N rows\n"
+	"      --info             print a summary of the frames, rows and columns\n"
+	"  -o, --output=FILE      write to FILE, put in place when complete (default: stdout)\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --rows=N           write data frames of N rows\n"
+	"      --to=FORMAT        write csv or tsv text instead of a stream\n"
+	"      --type=NAME=DTYPE  with --from, read column NAME as DTYPE (u8, i32, ..., f64)\n"
+	"      --verify           check every input to its end, and write nothing\n"
+	"  -V, --version          print the version and exit\n";
 
 enum mode { MODE_STREAM, MODE_TEXT, MODE_INFO, MODE_VERIFY };
 
@@ -36,6 +58,7 @@ struct cmdline {
 	int to_sep;			/* ',' or '\t' for --to */
 	int from_sep;			/* ',' or '\t' for --from, else 0 */
 	int level;			/* writer level, PAL_LEVEL_KEEP by default */
+	int progress;			/* enum progress_mode */
 	char **columns;			/* --columns */
 	uint32_t ncolumns;
 	uint64_t head;			/* --head, UINT64_MAX if not given */
@@ -65,8 +88,10 @@ static _Noreturn void usage(int status)
 	if (status == 0) {
 		fputs(usage_text, stdout);
 		fputs("\nRead pal streams (or CSV/TSV with --from) from the files, or\n"
-		      "standard input, and write one stream (or CSV/TSV with --to).\n"
-		      "See pal-cat(1).\n", stdout);
+		      "standard input, and write one stream (or CSV/TSV with --to).\n\n",
+		      stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-cat(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -129,7 +154,8 @@ static void parse_type(struct cmdline *cl, const char *arg)
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_INFO = 256, OPT_VERIFY, OPT_TO, OPT_FROM, OPT_COMPRESS,
-	       OPT_DECOMPRESS, OPT_COLUMNS, OPT_HEAD, OPT_ROWS, OPT_TYPE };
+	       OPT_DECOMPRESS, OPT_COLUMNS, OPT_HEAD, OPT_ROWS, OPT_TYPE,
+	       OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "compress", optional_argument, NULL, OPT_COMPRESS },
@@ -139,6 +165,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "output", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "rows", required_argument, NULL, OPT_ROWS },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "type", required_argument, NULL, OPT_TYPE },
@@ -185,6 +213,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			break;
 		case 'o':
 			cl->output = optarg;
+			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
 			break;
 		case OPT_ROWS:
 			cl->rows = opt_u64("--rows", optarg, 1, PAL_MAX_PAYLOAD);
@@ -473,6 +506,8 @@ struct sink {
 	uint64_t left;			/* rows still wanted (--head) */
 	uint64_t next_id;		/* for CSV inputs without ids */
 	const char *inname;		/* the input being read, for messages */
+	struct progress prog;		/* rows, frames and bytes read */
+	uint64_t bytes_before;		/* bytes of the inputs already read */
 };
 
 static void sink_text_frame(struct sink *s, const struct cmdline *cl,
@@ -540,8 +575,14 @@ static void cat_stream(struct sink *s, const struct cmdline *cl,
 	const struct pal_frame *f;
 
 	s->inname = input_name(path);
-	while (s->left > 0 && xpal_read(r, &f) > 0)
+	while (s->left > 0 && xpal_read(r, &f) > 0) {
 		sink_frame(s, cl, r, f);
+		s->prog.done += f->nrows;
+		s->prog.frames++;
+		s->prog.bytes = s->bytes_before + pal_reader_offset(r);
+		progress_show(&s->prog);
+	}
+	s->bytes_before += pal_reader_offset(r);
 	pal_reader_free(r);
 	if (fd != 0)
 		close(fd);
@@ -571,10 +612,17 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 	if (!b)
 		die("out of memory");
 	while (s->left > 0 && (k = csv_read(cr, b, &err)) > 0) {
+		off_t at = ftello(fp);
+
 		b->f.index++;
 		sink_frame(s, cl, NULL, &b->f);
 		pal_batch_clear(b);
+		s->prog.done += (uint64_t)k;
+		if (at > 0)
+			s->prog.bytes = s->bytes_before + (uint64_t)at;
+		progress_show(&s->prog);
 	}
+	s->bytes_before = s->prog.bytes;
 	if (s->left > 0 && k < 0)
 		die("%s", err.msg);
 	s->next_id = csv_next_id(cr);
@@ -584,11 +632,35 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 		fclose(fp);
 }
 
+/*
+ * The bytes of all inputs, when each is a regular file (stdin included), for
+ * the share of the work done; else 0.
+ */
+static uint64_t inputs_size(const struct cmdline *cl)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < cl->ninputs; i++) {
+		const char *p = cl->inputs[i];
+		struct stat st;
+
+		if ((strcmp(p, "-") ? stat(p, &st) : fstat(0, &st)) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+		sum += (uint64_t)st.st_size;
+	}
+	return sum;
+}
+
 static void sink_open(struct sink *s, const struct cmdline *cl)
 {
 	memset(s, 0, sizeof(*s));
 	s->left = cl->head;
 	out_open(&s->out, cl->output);
+	/* --info prints at the end only: a terminal then is no obstacle. */
+	progress_start(&s->prog, cl->progress, "rows",
+		       cl->mode == MODE_INFO ? -1 : s->out.fd);
+	s->prog.total_bytes = inputs_size(cl);
 	if (cl->mode == MODE_STREAM) {
 		out_refuse_tty(&s->out);
 		s->w = xwriter(s->out.fd, s->out.name, cl->level);
@@ -599,6 +671,7 @@ static void sink_open(struct sink *s, const struct cmdline *cl)
 
 static void sink_close(struct sink *s, const struct cmdline *cl)
 {
+	progress_end(&s->prog);
 	switch (cl->mode) {
 	case MODE_STREAM:
 		rebatch_flush(&s->rb, s->w);
@@ -629,24 +702,34 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
  */
 static int verify(const struct cmdline *cl)
 {
+	struct progress prog;
+	uint64_t before = 0;
 	int failed = 0;
 
+	progress_start(&prog, cl->progress, "rows", -1);
+	prog.total_bytes = inputs_size(cl);
 	for (int i = 0; i < cl->ninputs; i++) {
 		int fd = xopen_in(cl->inputs[i]);
 		struct pal_reader *r = xreader(fd, cl->inputs[i]);
 		const struct pal_frame *f;
 		int k;
 
-		while ((k = pal_read(r, &f)) > 0)
-			;
+		while ((k = pal_read(r, &f)) > 0) {
+			prog.done += f->nrows;
+			prog.frames++;
+			prog.bytes = before + pal_reader_offset(r);
+			progress_show(&prog);
+		}
 		if (k < 0) {
 			warnx("%s", pal_reader_error(r)->msg);
 			failed++;
 		}
+		before += pal_reader_offset(r);
 		pal_reader_free(r);
 		if (fd != 0)
 			close(fd);
 	}
+	progress_end(&prog);
 	return failed;
 }
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "rng.h"
 #include "stream.h"
 #include "banned.h"
@@ -37,8 +39,34 @@ static const char usage_text[] =
 	"usage: pal-gen [-hV] [--bounds lo:hi,...] [--copies k] [--dim d] [--dt t]\n"
 	"               [--exec command] [--friction g] [-i file] [--keep list]\n"
 	"               [--method name] [--n n] [-o file] [--perturb sigma]\n"
-	"               [--scramble] [--seed s] [--skip k] [--start-id id]\n"
-	"               [--temperature kt] [--walk langevin]\n";
+	"               [--progress] [--quiet] [--scramble] [--seed s] [--skip k]\n"
+	"               [--start-id id] [--temperature kt] [--walk langevin]\n";
+
+/* --help: one line an option, as pal-gen(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --bounds=LO:HI,... the box: one range per dimension, or one for all\n"
+	"      --copies=K         output rows per input row (default 1)\n"
+	"      --dim=D            the dimension (default: as many as --bounds has ranges)\n"
+	"      --dt=T             the time step of --walk\n"
+	"      --exec=COMMAND     write what COMMAND prints\n"
+	"      --friction=G       the friction coefficient of --walk (default 1)\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       the old points to step from (default: standard input)\n"
+	"      --keep=LIST        also pass these input columns through (a,b,c)\n"
+	"      --method=NAME      the design: uniform (default), normal, sobol, halton, lhs, grid\n"
+	"      --n=N              points to make (for grid, per dimension)\n"
+	"  -o, --output=FILE      write to FILE, put in place when complete (default: stdout)\n"
+	"      --perturb=SIGMA    move each point by a normal step (SIGMA, or one per dimension)\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --scramble         randomize sobol or halton with --seed\n"
+	"      --seed=S           the seed of random points and steps (default 0)\n"
+	"      --skip=K           start sobol or halton at point K\n"
+	"      --start-id=ID      the first id written (default 0)\n"
+	"      --temperature=KT   the temperature of --walk, in the units of y\n"
+	"  -V, --version          print the version and exit\n"
+	"      --walk=langevin    take one overdamped Langevin step from each point\n";
 
 enum mode { MODE_DESIGN, MODE_PERTURB, MODE_WALK, MODE_EXEC };
 enum method { UNIFORM, NORMAL, SOBOL, HALTON, LHS, GRID };
@@ -78,6 +106,7 @@ struct cmdline {
 	const char *exec;
 	const char *input;
 	const char *output;
+	int progress;			/* enum progress_mode */
 };
 
 /*
@@ -90,8 +119,10 @@ static _Noreturn void usage(int status)
 		fputs(usage_text, stdout);
 		fputs("\nWrite candidate points as a pal stream: a design of --n\n"
 		      "points (--method), steps from the points of an input stream\n"
-		      "(--perturb, --walk), or what a command prints (--exec).\n"
-		      "See pal-gen(1).\n", stdout);
+		      "(--perturb, --walk), or what a command prints (--exec).\n\n",
+		      stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-gen(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -306,7 +337,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	enum { OPT_BOUNDS = 256, OPT_COPIES, OPT_DIM, OPT_DT, OPT_EXEC,
 	       OPT_FRICTION, OPT_KEEP, OPT_METHOD, OPT_N, OPT_PERTURB,
 	       OPT_SCRAMBLE, OPT_SEED, OPT_SKIP, OPT_START_ID,
-	       OPT_TEMPERATURE, OPT_WALK };
+	       OPT_TEMPERATURE, OPT_WALK, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "bounds", required_argument, NULL, OPT_BOUNDS },
 		{ "copies", required_argument, NULL, OPT_COPIES },
@@ -321,6 +352,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "n", required_argument, NULL, OPT_N },
 		{ "output", required_argument, NULL, 'o' },
 		{ "perturb", required_argument, NULL, OPT_PERTURB },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "scramble", no_argument, NULL, OPT_SCRAMBLE },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "skip", required_argument, NULL, OPT_SKIP },
@@ -389,6 +422,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->n = opt_u64("--n", optarg, 0, UINT64_MAX);
 			cl->n_set = 1;
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case 'o':
 			cl->output = optarg;
 			break;
@@ -446,7 +484,8 @@ static double to_box(double u, double lo, double hi)
 	return v > hi ? hi : v;
 }
 
-static void gen_design(const struct cmdline *cl, struct pal_writer *w)
+static void gen_design(const struct cmdline *cl, struct pal_writer *w,
+		       struct progress *prog)
 {
 	struct pal_col schema[2] = {
 		{ .name = "id", .dtype = PAL_U64, .width = 1 },
@@ -512,10 +551,13 @@ static void gen_design(const struct cmdline *cl, struct pal_writer *w)
 		if (++b->f.nrows == b->cap) {
 			xpal_write(w, &b->f);
 			pal_batch_clear(b);
+			prog->done = i + 1;
+			progress_show(prog);
 		}
 	}
 	if (b->f.nrows)
 		xpal_write(w, &b->f);
+	prog->done = cl->n;
 	pal_batch_free(b);
 	sobol_free(sob);
 	halton_free(hal);
@@ -746,7 +788,20 @@ static void step_row(struct stepper *s, const struct incols *in, uint64_t r)
 	}
 }
 
-static void gen_steps(struct cmdline *cl, struct pal_writer *w)
+/* The size of the input at path (NULL or "-": stdin) if it is a regular
+ * file, else 0. */
+static uint64_t input_size(const char *path)
+{
+	struct stat st;
+
+	if ((path && strcmp(path, "-") ? stat(path, &st) : fstat(0, &st)) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+static void gen_steps(struct cmdline *cl, struct pal_writer *w,
+		      struct progress *prog)
 {
 	int fd = xopen_in(cl->input);
 	struct pal_reader *r = xreader(fd, cl->input ? cl->input : "-");
@@ -769,6 +824,9 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 			check_point(&s, &in, i);
 			step_row(&s, &in, i);
 		}
+		prog->done += f->nrows;
+		prog->bytes = pal_reader_offset(r);
+		progress_show(prog);
 	}
 	if (s.b && s.b->f.nrows)
 		xpal_write(w, &s.b->f);
@@ -1102,24 +1160,32 @@ int main(int argc, char **argv)
 	struct cmdline cl;
 	struct out out;
 	struct pal_writer *w;
+	struct progress prog;
 
 	pal_init("pal-gen");
 	parse_args(&cl, argc, argv);
 	out_open(&out, cl.output);
 	out_refuse_tty(&out);
 	w = xwriter(out.fd, out.name, PAL_LEVEL_KEEP);
+	/* Points made of --n, or input rows stepped (and bytes read of the
+	 * input's size, for the share done). */
+	progress_start(&prog, cl.progress,
+		       cl.mode == MODE_DESIGN ? "points" : "rows", out.fd);
 	switch (cl.mode) {
 	case MODE_DESIGN:
-		gen_design(&cl, w);
+		prog.total = cl.n;
+		gen_design(&cl, w, &prog);
 		break;
 	case MODE_PERTURB:
 	case MODE_WALK:
-		gen_steps(&cl, w);
+		prog.total_bytes = input_size(cl.input);
+		gen_steps(&cl, w, &prog);
 		break;
 	case MODE_EXEC:
 		gen_exec(&cl, &out, w);
 		break;
 	}
+	progress_end(&prog);
 	xpal_finish(w);
 	pal_writer_free(w);
 	out_commit(&out);

@@ -30,6 +30,7 @@
 #include "num.h"
 #include "opt.h"
 #include "oracle.h"
+#include "progress.h"
 #include "rng.h"
 #include "stream.h"
 #include "testfn.h"
@@ -41,8 +42,38 @@ static const char usage_text[] =
 	"                 [--dispatch-only] [--exec cmd] [--grad]\n"
 	"                 [--inflight k] [--journal file] [--keep-workdir]\n"
 	"                 [--noise sigma] [--on-fail keep|skip|abort]\n"
-	"                 [--ordered] [--outputs k] [--retries n] [--seed s]\n"
-	"                 [--timeout sec] [--workdir dir] [file]\n";
+	"                 [--ordered] [--outputs k] [--progress] [--quiet]\n"
+	"                 [--retries n] [--seed s] [--timeout sec]\n"
+	"                 [--workdir dir] [file]\n";
+
+/* --help: one line an option, as pal-label(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --batch=N          send rows to the ranks N at a time (default: 10 ms of work)\n"
+	"      --builtin=NAME     label with the built-in function NAME (below)\n"
+	"      --chunk=N          give each run of the command up to N rows (default 1)\n"
+	"      --delay=SPEC       make each built-in call last SPEC: 10ms, exp:MEAN, uniform:MIN:MAX\n"
+	"      --dispatch-only    under MPI, rank 0 runs no rows itself\n"
+	"      --exec=CMD         label by running CMD through /bin/sh -c\n"
+	"      --grad             add the column grad, the built-in's gradient\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
+	"      --inflight=K       keep up to K batches waiting at each rank (default 2)\n"
+	"  -j, --jobs=JOBS        run up to JOBS rows at once on each rank (default 1)\n"
+	"      --journal=FILE     journal finished rows in FILE, and take those already there\n"
+	"      --keep-workdir     keep each call's scratch directory after a success too\n"
+	"      --noise=SIGMA      add Gaussian noise of standard deviation SIGMA to built-in y\n"
+	"  -o, --output=FILE      write to FILE, put in place when complete (default: stdout)\n"
+	"      --on-fail=POLICY   after a failed row: keep (default), skip or abort\n"
+	"      --ordered          write rows in input order\n"
+	"      --outputs=K        the command prints K numbers per row\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --retries=N        run a failed call again, up to N times (default 0)\n"
+	"      --seed=S           seed of --noise and --delay (default 0)\n"
+	"      --timeout=SEC      kill a call that runs longer than SEC (10s, 5m, 2h)\n"
+	"  -V, --version          print the version and exit\n"
+	"      --workdir=DIR      run each call in a fresh scratch directory under DIR\n";
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
 enum { DELAY_NONE, DELAY_FIXED, DELAY_EXP, DELAY_UNIFORM };
@@ -66,6 +97,7 @@ struct cmdline {
 	double timeout;
 	int on_fail;
 	int ordered, dispatch_only;
+	int progress;			/* enum progress_mode */
 	const char *journal, *input, *output;
 };
 
@@ -78,10 +110,12 @@ static _Noreturn void usage(int status)
 		fputs(usage_text, stdout);
 		fputs("\nLabel the rows of a pal stream (id, x) with y, by a "
 		      "built-in function or\nby running CMD per row, over MPI "
-		      "ranks under mpirun.  Built-ins:\n", stdout);
+		      "ranks under mpirun.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nBuilt-ins (--builtin):\n", stdout);
 		for (size_t i = 0; i < n; i++)
 			printf("  %-14s %s\n", all[i].name, all[i].summary);
-		fputs("See pal-label(1).\n", stdout);
+		fputs("\nSee pal-label(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -121,7 +155,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_INFLIGHT,
 	       OPT_JOURNAL, OPT_KEEP_WORKDIR, OPT_NOISE, OPT_ON_FAIL,
 	       OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES, OPT_SEED, OPT_TIMEOUT,
-	       OPT_WORKDIR };
+	       OPT_WORKDIR, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "builtin", required_argument, NULL, OPT_BUILTIN },
@@ -141,6 +175,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "ordered", no_argument, NULL, OPT_ORDERED },
 		{ "output", required_argument, NULL, 'o' },
 		{ "outputs", required_argument, NULL, OPT_OUTPUTS },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -226,6 +262,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_OUTPUTS:
 			cl->outputs = (uint32_t)opt_u64("--outputs", optarg,
 							    1, PAL_MAX_WIDTH);
+			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
 			break;
 		case OPT_RETRIES:
 			cl->retries = (uint32_t)opt_u64("--retries", optarg,
@@ -1605,6 +1646,7 @@ static int run(struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
 	struct farm_msg m;
+	struct progress prog;
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
@@ -1622,6 +1664,8 @@ static int run(struct label *lb)
 	/* The first frame gives the dimension that the evaluator needs. */
 	fill_frame(lb);
 	local_init(&lb->L, cl, 0, lb->d, local0_deliver, lb);
+	/* Rows done (failed among them), of all once the input is read. */
+	progress_start(&prog, cl->progress, "rows", lb->out.fd);
 	for (;;) {
 		int progress = 0;
 
@@ -1634,6 +1678,11 @@ static int run(struct label *lb)
 		progress |= feed_local(lb);
 		progress |= local_step(&lb->L, 0);
 		emit_done(lb);
+		/* The progress line: the one place that counts rows done. */
+		prog.failed = lb->nkept + lb->nskipped;
+		prog.done = lb->nok + prog.failed;
+		prog.total = lb->eof ? lb->nread : 0;
+		progress_show(&prog);
 		if ((lb->eof || lb->aborting) && lb->local_rows == 0 &&
 		    remote_rows(lb) == 0) {
 			if (!lb->k)
@@ -1645,6 +1694,7 @@ static int run(struct label *lb)
 		if (!progress)
 			wait_some(lb);
 	}
+	progress_end(&prog);
 	flush(lb);
 	xpal_finish(lb->w);
 	out_commit(&lb->out);

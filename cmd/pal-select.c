@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "select.h"
 #include "stream.h"
 #include "banned.h"
@@ -31,8 +33,33 @@
 static const char usage_text[] =
 	"usage: pal-select [-hVv] [--best y] [--by rule] [--diverse] [--exclude file]\n"
 	"                  [--excluded file] [-i file] [--labeled file] [--min-dist d]\n"
-	"                  [-o file] [--pool p] [--reduce max|mean] [--rest file]\n"
-	"                  [--seed s] [--threshold t] [--top k] [file]\n";
+	"                  [-o file] [--pool p] [--progress] [--quiet]\n"
+	"                  [--reduce max|mean] [--rest file] [--seed s]\n"
+	"                  [--threshold t] [--top k] [file]\n";
+
+/* --help: one line an option, as pal-select(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --best=Y           the best (least) y so far, for --by ei\n"
+	"      --by=RULE          rank by std (default), mean, -mean, ucb:BETA, lcb:BETA, ei, random\n"
+	"      --diverse          pick the --top k far apart, from the --pool best\n"
+	"      --exclude=FILE     leave out the rows whose id is in the stream FILE\n"
+	"      --excluded=FILE    write the excluded rows to FILE instead of --rest\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the predictions from FILE (default: standard input)\n"
+	"      --labeled=FILE     for --by ei, the best y is the least of FILE's y\n"
+	"      --min-dist=D       never select two rows whose x are closer than D\n"
+	"  -o, --output=FILE      write the selected rows to FILE (default: stdout)\n"
+	"      --pool=P           the best-scoring rows kept for --diverse or --min-dist\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --reduce=HOW       reduce several outputs' mean and std by max (default) or mean\n"
+	"      --rest=FILE        write every row not selected to FILE\n"
+	"      --seed=S           the seed of the tie-breaking keys and of --by random\n"
+	"      --threshold=T      select every row whose std is above T\n"
+	"      --top=K            select the K best-scoring rows\n"
+	"  -V, --version          print the version and exit\n"
+	"  -v, --verbose          report at the end where the rows went\n";
 
 enum rule { BY_STD, BY_MEAN, BY_NEGMEAN, BY_UCB, BY_LCB, BY_EI, BY_RANDOM };
 enum reduce { REDUCE_MAX, REDUCE_MEAN };
@@ -57,6 +84,7 @@ struct cmdline {
 	double best;
 	uint64_t seed;
 	int verbose;
+	int progress;			/* enum progress_mode */
 	const char *input, *output, *rest, *exclude, *excluded, *labeled;
 };
 
@@ -69,8 +97,9 @@ static _Noreturn void usage(int status)
 	if (status == 0) {
 		fputs(usage_text, stdout);
 		fputs("\nScore the rows of a prediction stream and write the chosen "
-		      "ones; --rest\nreceives all the others.  See pal-select(1).\n",
-		      stdout);
+		      "ones; --rest\nreceives all the others.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-select(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -160,7 +189,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BEST = 256, OPT_BY, OPT_DIVERSE, OPT_EXCLUDE, OPT_EXCLUDED,
 	       OPT_LABELED, OPT_MIN_DIST, OPT_POOL, OPT_REDUCE, OPT_REST,
-	       OPT_SEED, OPT_THRESHOLD, OPT_TOP };
+	       OPT_SEED, OPT_THRESHOLD, OPT_TOP, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "best", required_argument, NULL, OPT_BEST },
 		{ "by", required_argument, NULL, OPT_BY },
@@ -173,6 +202,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "min-dist", required_argument, NULL, OPT_MIN_DIST },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "reduce", required_argument, NULL, OPT_REDUCE },
 		{ "rest", required_argument, NULL, OPT_REST },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -226,6 +257,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_POOL:
 			cl->pool = opt_u64("--pool", optarg, 1, UINT64_MAX);
 			pool_given = 1;
+			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
 			break;
 		case OPT_REDUCE:
 			if (!strcmp(optarg, "max"))
@@ -792,6 +828,29 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 
 /* -v: where the rows went ("dropped" when there is no --rest to take
  * them, or no --excluded to take the excluded). */
+/* Whether an output goes to standard output (a terminal or a pipe that a
+ * progress line must not share). */
+static int writes_stdout(const struct cmdline *cl)
+{
+	const char *outs[3] = { cl->output, cl->rest, cl->excluded };
+
+	if (!cl->output)
+		return 1;
+	for (int k = 0; k < 3; k++)
+		if (outs[k] && !strcmp(outs[k], "-"))
+			return 1;
+	return 0;
+}
+
+/* The size of the input at fd if it is a regular file, else 0. */
+static uint64_t input_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	       (uint64_t)st.st_size : 0;
+}
+
 static void report(const struct select *st)
 {
 	const struct cmdline *cl = st->cl;
@@ -816,19 +875,26 @@ int main(int argc, char **argv)
 	struct select st;
 	const struct pal_frame *f;
 	struct pal_reader *r;
+	struct progress prog;
 
 	pal_init("pal-select");
 	parse_args(&cl, argc, argv);
 	r = open_all(&st, &cl);
+	progress_start(&prog, cl.progress, "rows", writes_stdout(&cl) ? 1 : -1);
+	prog.total_bytes = input_size(st.infd);
 	while (xpal_read(r, &f) > 0) {
+		prog.bytes = pal_reader_offset(r);
 		if (f->kind == PAL_DATA) {
 			select_frame(&st, r, f);
+			prog.done += f->nrows;
+			progress_show(&prog);
 			continue;
 		}
 		for (int k = 0; k < 3; k++)	/* metadata: to every output */
 			if (st.sink[k].w)
 				xpal_passthrough(st.sink[k].w, r, f);
 	}
+	progress_end(&prog);
 	finish_top(&st);
 	if (cl.verbose)
 		report(&st);
