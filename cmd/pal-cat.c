@@ -36,7 +36,7 @@ static const char usage_text[] =
 static const char options_text[] =
 	"Options:\n"
 	"      --columns=LIST     keep only these columns, in this order (a,b,c)\n"
-	"      --compress[=LEVEL] compress every frame with zlib at LEVEL 1-9 (default 6)\n"
+	"      --compress[=LEVEL]  compress every frame with zlib at LEVEL 1-9 (default 6)\n"
 	"      --decompress       store every frame uncompressed\n"
 	"      --from=FORMAT      read csv or tsv text instead of streams\n"
 	"  -h, --help             print this help and exit\n"

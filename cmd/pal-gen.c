@@ -45,7 +45,7 @@ static const char usage_text[] =
 /* --help: one line an option, as pal-gen(1) describes them. */
 static const char options_text[] =
 	"Options:\n"
-	"      --bounds=LO:HI,... the box: one range per dimension, or one for all\n"
+	"      --bounds=LO:HI,...  the box: one range per dimension, or one for all\n"
 	"      --copies=K         output rows per input row (default 1)\n"
 	"      --dim=D            the dimension (default: as many as --bounds has ranges)\n"
 	"      --dt=T             the time step of --walk\n"

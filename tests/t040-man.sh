@@ -33,6 +33,33 @@ test_expect_success '--help shows the options of the SYNOPSIS, no more, no fewer
 	done
 '
 
+test_expect_success '--help describes the options the page describes, one a line' '
+	for prog in "$TOP"/bin/pal-*; do
+		p=$(basename "$prog")
+		described_options "$TOP/man/$p.1" >"$p.described"
+		help_options "$prog" >"$p.table"
+		test -s "$p.table" || { echo "$p: no Options: table in --help"; exit 1; }
+		diff "$p.described" "$p.table" ||
+			{ echo "$p: the page and --help describe other options"; exit 1; }
+		# Each line of the table: the option, two blanks, a description.
+		if "$prog" --help | sed -n "/^Options:\$/,/^\$/p" | sed "1d;/^\$/d" |
+			grep -Ev "^  (-[a-zA-Z], |    )--[a-z][-a-z]*[^ ]*  +[a-z]"; then
+			echo "$p: a line of the table without a description"; exit 1
+		fi
+	done
+'
+
+test_expect_success 'a usage error prints the short usage, not the table' '
+	for prog in "$TOP"/bin/pal-*; do
+		p=$(basename "$prog")
+		"$prog" --no-such-option >out 2>err
+		test $? -eq 2 || { echo "$p: not exit 2"; exit 1; }
+		test ! -s out && grep -q "^usage: $p" err &&
+			! grep -q "^Options:" err ||
+			{ echo "$p:"; cat err; exit 1; }
+	done
+'
+
 test_expect_success 'every option of a SYNOPSIS is described in its page' '
 	for prog in "$TOP"/bin/pal-*; do
 		p=$(basename "$prog")
