@@ -245,16 +245,12 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			  "--columns, --head or --rows");
 	if (cl->mode == MODE_INFO && (cl->output || cl->rows))
 		usage_die("--info takes no -o or --rows");
-	/* A pal stream cannot be typed: waiting for one would look like a
-	 * hang.  (CSV can be typed, so --from reads a terminal.) */
-	if (!cl->from_sep && isatty(0)) {
-		int reads_stdin = argc == 0;
-
+	/* CSV can be typed, so --from reads a terminal; a stream cannot. */
+	if (!cl->from_sep) {
+		if (argc == 0)
+			in_refuse_tty(NULL);
 		for (int i = 0; i < argc; i++)
-			reads_stdin |= !strcmp(argv[i], "-");
-		if (reads_stdin)
-			usage_die("standard input is a terminal: give a file, "
-				  "or pipe a pal stream in");
+			in_refuse_tty(argv[i]);
 	}
 	if (argc == 0) {
 		static char dashname[] = "-";

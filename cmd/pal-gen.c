@@ -469,6 +469,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		usage_die("unexpected argument '%s' (read old points with -i "
 			  "or from standard input)", argv[optind]);
 	check_args(cl);
+	if (cl->mode == MODE_PERTURB || cl->mode == MODE_WALK)
+		in_refuse_tty(cl->input);
 }
 
 /* ---- designs ------------------------------------------------------------- */

@@ -304,6 +304,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	if (argc == 1)
 		cl->input = argv[0];
 	check_args(cl, pool_given);
+	in_refuse_tty(cl->input);
+	if (cl->exclude)
+		in_refuse_tty(cl->exclude);
+	if (cl->labeled)
+		in_refuse_tty(cl->labeled);
 }
 
 /* ---- values ------------------------------------------------------------- */

@@ -255,7 +255,13 @@ if command -v script >/dev/null 2>&1; then
 		script -qec "pal-cat --info a.pal; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
 		grep -q "status 0" tty.out &&
 		script -qec "pal-cat a.pal | pal-cat --info; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
-		grep -q "status 0" tty.out
+		grep -q "status 0" tty.out &&
+		for cmd in "pal-select --top 1 -o s.pal" "pal-select --top 1 -o s.pal --exclude - a.pal" \
+			"pal-gen --perturb 1 -o g.pal" "pal-gen --walk langevin --dt 1 --temperature 0 -i - -o g.pal"; do
+			script -qec "$cmd; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+			grep -q "standard input is a terminal: give a file, or pipe a pal stream in" tty.out &&
+			grep -q "status 2" tty.out || { echo "$cmd:"; cat tty.out; exit 1; }
+		done
 	'
 	test_expect_success 'refuses to write a binary stream to a terminal' '
 		script -qec "pal-cat a.pal" /dev/null >tty.out 2>&1 </dev/null;
