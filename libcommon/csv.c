@@ -312,9 +312,19 @@ static const char *parse_elem(const char *s, int dtype, void *dst)
 	case PAL_U64:
 		*(uint64_t *)dst = parse_u64(s, 0, UINT64_MAX, &errstr);
 		break;
-	case PAL_F32:
-		*(float *)dst = (float)parse_double(s, &errstr);
+	case PAL_F32: {
+		double d = parse_double(s, &errstr);
+		float f = (float)d;
+
+		/* The same promise as for f64: no number silently becomes
+		 * infinity or 0 on its way into a float. */
+		if (!errstr && isinf(f) && !isinf(d))
+			errstr = pal_num_overflow;
+		else if (!errstr && f == 0 && d != 0)
+			errstr = pal_num_underflow;
+		*(float *)dst = errstr ? 0 : f;
 		break;
+	}
 	case PAL_F64:
 		*(double *)dst = parse_double(s, &errstr);
 		break;

@@ -126,6 +126,21 @@ test_expect_success '--to writes NaN as nan, whatever its sign bit' '
 	printf "id\ta\tb\n0\tnan\tnan\n" >expect && test_cmp expect nan.tsv
 '
 
+test_expect_success 'CSV numbers are decimal, and none silently becomes inf or 0' '
+	for v in 0x10 0x1p-3 1e999 -1e999 1e-400; do
+		printf "x\n$v\n" | must_fail 1 pal-cat --from csv >out 2>err &&
+		test_grep "^pal-cat: bad f64 value .$v. in column .x.: " err || exit 1
+	done &&
+	test_grep "too close to zero (stdin: line 2)" err &&
+	for v in 1e39 -1e39 1e-50; do
+		printf "x\n$v\n" | must_fail 1 pal-cat --from csv --type x=f32 >out 2>err &&
+		test_grep "^pal-cat: bad f32 value .$v. in column .x.: " err || exit 1
+	done &&
+	printf "x\n1e-320\n1e308\n-0e-999\n" | pal-cat --from csv | pal-cat --to csv >got &&
+	printf "id,x\n0,9.99988867182683e-321\n1,1e+308\n2,-0\n" >want &&
+	test_cmp want got
+'
+
 test_expect_success '--info is linear in the number of schemas (200000 in under 20 s; 60 s if quadratic)' '
 	pal-schemas 200000 >schemas.pal &&
 	timeout 20 pal-cat --info schemas.pal >info &&
