@@ -36,18 +36,18 @@ static const char usage_text[] =
 static const char options_text[] =
 	"Options:\n"
 	"      --columns=LIST     keep only these columns, in this order (a,b,c)\n"
-	"      --compress[=LEVEL]  compress every frame with zlib at LEVEL 1-9 (default 6)\n"
+	"      --compress[=LEVEL]  compress every frame with zlib, LEVEL 1-9 (default 6)\n"
 	"      --decompress       store every frame uncompressed\n"
 	"      --from=FORMAT      read csv or tsv text instead of streams\n"
 	"  -h, --help             print this help and exit\n"
 	"      --head=N           stop after N rows\n"
 	"      --info             print a summary of the frames, rows and columns\n"
-	"  -o, --output=FILE      write to FILE, put in place when complete (default: stdout)\n"
+	"  -o, --output=FILE      write to FILE, put in place once complete\n"
 	"      --progress         show progress on stderr, even when not a terminal\n"
 	"      --quiet            show no progress\n"
 	"      --rows=N           write data frames of N rows\n"
 	"      --to=FORMAT        write csv or tsv text instead of a stream\n"
-	"      --type=NAME=DTYPE  with --from, read column NAME as DTYPE (u8, i32, ..., f64)\n"
+	"      --type=NAME=DTYPE  with --from, read column NAME as DTYPE (u8 ... f64)\n"
 	"      --verify           check every input to its end, and write nothing\n"
 	"  -V, --version          print the version and exit\n";
 

@@ -46,6 +46,9 @@ test_expect_success '--help describes the options the page describes, one a line
 			grep -Ev "^  (-[a-zA-Z], |    )--[a-z][-a-z]*[^ ]*  +[a-z]"; then
 			echo "$p: a line of the table without a description"; exit 1
 		fi
+		if "$prog" --help | sed -n "/^Options:\$/,/^\$/p" | grep ".\{81\}"; then
+			echo "$p: a line of the table is wider than 80 columns"; exit 1
+		fi
 	done
 '
 
