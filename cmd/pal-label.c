@@ -1012,8 +1012,10 @@ static void set_schema(struct label *lb, const struct pal_frame *f)
 		const char *why = testfn_check_dim(lb->cl->fn, lb->d);
 
 		if (why)
-			die("x has %" PRIu32 " element%s per row, but %s %s",
-			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why);
+			die("x has %" PRIu32 " element%s per row, but %s %s "
+			    "(%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why,
+			    in, f->index, f->offset);
 	}
 	lb->schema_cols = xmalloc(f->ncols * sizeof(*f->cols));
 	memcpy(lb->schema_cols, f->cols, f->ncols * sizeof(*f->cols));

@@ -52,7 +52,9 @@ test_expect_success 'input errors name the file (stdin as stdin)' '
 	printf "x.0,x.1\n1,2\n" | pal-cat --from csv -o two.pal &&
 	cat two.pal in.pal >mixed.pal &&
 	must_fail 1 pal-label --builtin branin -i mixed.pal >out 2>err &&
-	test_grep "^pal-label: columns change (mixed.pal: frame [0-9]* at offset [0-9]*): pal-label needs one schema$" err
+	test_grep "^pal-label: columns change (mixed.pal: frame [0-9]* at offset [0-9]*): pal-label needs one schema$" err &&
+	must_fail 1 pal-label --builtin branin in.pal >out 2>err &&
+	test_grep "^pal-label: x has 1 element per row, but branin needs dimension 2 (in.pal: frame 0 at offset 0)$" err
 '
 
 test_done
