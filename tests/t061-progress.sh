@@ -77,10 +77,22 @@ test_expect_success 'pal-select: rows read' '
 test_expect_success 'pal-label: rows done of all, failures; a message clears the line' '
 	pal-label --progress --exec "if [ \$PAL_ID = 3 ]; then exit 1; fi; echo 1" \
 		-i c8.pal -o l.pal 2>log &&
-	test_grep "^pal-label: 8 of 8 rows (100%), 1 failed, " log &&
+	test_grep "^pal-label: 8 of 8 rows (100%), 1 failed" log &&
 	on_tty "pal-label --exec \"if [ \\\$PAL_ID = 3 ]; then exit 1; fi; sleep 0.1; echo 1\" -i c8.pal -o l.pal" &&
 	grep -q "<CR>pal-label: [0-9]* rows" tty.out &&
 	grep -q "<CR><ESC>\[Kpal-label: row 3 (rank 0): exited with status 1" tty.out
+'
+
+test_expect_success 'at most 10 redraws a second' '
+	pal-gen --method sobol --n 60 --bounds 0:1,0:1 -o c60.pal &&
+	t0=$(date +%s%N) &&
+	on_tty "pal-label --exec \"sleep 0.02; echo 1\" -i c60.pal -o l.pal" &&
+	t1=$(date +%s%N) &&
+	draws=$(grep -o "<CR>pal-label:" tty.out | wc -l) &&
+	limit=$(( (t1 - t0) / 100000000 + 2 )) &&
+	echo "$draws redraws in $(( (t1 - t0) / 1000000 )) ms, at most $limit" &&
+	test "$draws" -ge 2 && test "$draws" -le "$limit" &&
+	test "$draws" -lt 60
 '
 
 test_done
