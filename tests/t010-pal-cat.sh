@@ -238,7 +238,12 @@ test_expect_success 'usage errors exit 2 with a message' '
 	must_fail 2 pal-cat --from csv --type a=f16 in.csv 2>err && test_grep "unknown dtype" err &&
 	must_fail 2 pal-cat --compress --decompress a.pal 2>err &&
 	must_fail 2 pal-cat --verify -o x.pal a.pal 2>err &&
-	must_fail 2 pal-cat --bogus 2>err && test_grep "^usage: pal-cat" err
+	must_fail 2 pal-cat --bogus 2>err && test_grep "^usage: pal-cat" err &&
+	must_fail 2 pal-cat --columns id, a.pal 2>err &&
+	test_grep "^pal-cat: --columns: empty item in .id,.$" err &&
+	must_fail 2 pal-cat --columns ,id a.pal 2>err &&
+	must_fail 2 pal-cat --from csv --type a=f32,,b=u8 in.csv 2>err &&
+	test_grep "^pal-cat: --type: empty item in .a=f32,,b=u8.$" err
 '
 
 test_expect_success 'a full disk is an error (1), whatever the output' '
