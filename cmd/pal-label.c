@@ -1666,7 +1666,8 @@ static int run(struct label *lb)
 	/* The first frame gives the dimension that the evaluator needs. */
 	fill_frame(lb);
 	local_init(&lb->L, cl, 0, lb->d, local0_deliver, lb);
-	/* Rows done (failed among them), of all once the input is read. */
+	/* Rows done (failed among them), of all those the journal did not
+	 * give, once the input is read. */
 	progress_start(&prog, cl->progress, "rows", lb->out.fd);
 	for (;;) {
 		int progress = 0;
@@ -1683,7 +1684,7 @@ static int run(struct label *lb)
 		/* The progress line: the one place that counts rows done. */
 		prog.failed = lb->nkept + lb->nskipped;
 		prog.done = lb->nok + prog.failed;
-		prog.total = lb->eof ? lb->nread : 0;
+		prog.total = lb->eof ? lb->nread - lb->nrestored : 0;
 		progress_show(&prog);
 		if ((lb->eof || lb->aborting) && lb->local_rows == 0 &&
 		    remote_rows(lb) == 0) {
