@@ -48,7 +48,7 @@ static const char options_text[] =
 	"      --bounds=LO:HI,...  the box: one range per dimension, or one for all\n"
 	"      --copies=K         output rows per input row (default 1)\n"
 	"      --dim=D            the dimension (default: as many as --bounds has ranges)\n"
-	"      --dt=T             the time step of --walk\n"
+	"      --dt=T             the time step of --walk (required)\n"
 	"      --exec=COMMAND     write what COMMAND prints\n"
 	"      --friction=G       the friction coefficient of --walk (default 1)\n"
 	"  -h, --help             print this help and exit\n"
@@ -64,7 +64,7 @@ static const char options_text[] =
 	"      --seed=S           the seed of random points and steps (default 0)\n"
 	"      --skip=K           start sobol or halton at point K\n"
 	"      --start-id=ID      the first id written (default 0)\n"
-	"      --temperature=KT   the temperature of --walk, in the units of y\n"
+	"      --temperature=KT   the temperature of --walk, in energy units (required)\n"
 	"  -V, --version          print the version and exit\n"
 	"      --walk=langevin    take one overdamped Langevin step from each point\n";
 
