@@ -31,6 +31,7 @@
 #include "opt.h"
 #include "oracle.h"
 #include "proc.h"
+#include "progress.h"
 #include "rng.h"
 #include "stream.h"
 #include "testfn.h"
@@ -43,8 +44,39 @@ static const char usage_text[] =
 	"                 [--inflight k] [--journal file] [--journal-any-oracle]\n"
 	"                 [--keep-workdir] [--noise sigma]\n"
 	"                 [--on-fail keep|skip|abort] [--ordered] [--outputs k]\n"
-	"                 [--retries n] [--retry-failed] [--seed s]\n"
-	"                 [--timeout sec] [--workdir dir] [file]\n";
+	"                 [--progress] [--quiet] [--retries n] [--retry-failed]\n"
+	"                 [--seed s] [--timeout sec] [--workdir dir] [file]\n";
+
+/* --help: one line an option, as pal-label(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --batch=N          send rows to the ranks N at a time (default: 10 ms)\n"
+	"      --builtin=NAME     label with the built-in function NAME (below)\n"
+	"      --chunk=N          give each run of the command up to N rows (default 1)\n"
+	"      --delay=SPEC       make built-ins last 10ms, exp:MEAN or uniform:MIN:MAX\n"
+	"      --dispatch-only    under MPI, rank 0 runs no rows itself\n"
+	"      --exec=CMD         label by running CMD through /bin/sh -c\n"
+	"      --grad             add the column grad, the built-in's gradient\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
+	"      --inflight=K       keep up to K batches waiting at each rank (default 2)\n"
+	"  -j, --jobs=JOBS        run up to JOBS rows at once on each rank (default 1)\n"
+	"      --journal=FILE     journal finished rows in FILE; take those there\n"
+	"      --journal-any-oracle  accept a journal of another oracle (warns)\n"
+	"      --keep-workdir     keep each call's scratch directory after a success too\n"
+	"      --noise=SIGMA      add normal noise of std SIGMA to built-in y\n"
+	"  -o, --output=FILE      write to FILE, put in place once complete\n"
+	"      --on-fail=POLICY   after a failed row: keep (default), skip or abort\n"
+	"      --ordered          write rows in input order\n"
+	"      --outputs=K        the command prints K numbers per row\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --retries=N        run a failed call again, up to N times (default 0)\n"
+	"      --retry-failed     run the journal's failed rows again\n"
+	"      --seed=S           seed of --noise and --delay (default 0)\n"
+	"      --timeout=SEC      kill a call that runs longer than SEC (10s, 5m, 2h)\n"
+	"  -V, --version          print the version and exit\n"
+	"      --workdir=DIR      run each call in a fresh scratch directory under DIR\n";
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
 enum { DELAY_NONE, DELAY_FIXED, DELAY_EXP, DELAY_UNIFORM };
@@ -68,6 +100,7 @@ struct cmdline {
 	double timeout;
 	int on_fail;
 	int ordered, dispatch_only;
+	int progress;			/* enum progress_mode */
 	const char *journal, *input, *output;
 	int any_oracle, retry_failed;	/* --journal-any-oracle, --retry-failed */
 };
@@ -81,10 +114,12 @@ static _Noreturn void usage(int status)
 		fputs(usage_text, stdout);
 		fputs("\nLabel the rows of a pal stream (id, x) with y, by a "
 		      "built-in function or\nby running CMD per row, over MPI "
-		      "ranks under mpirun.  Built-ins:\n", stdout);
+		      "ranks under mpirun.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nBuilt-ins (--builtin):\n", stdout);
 		for (size_t i = 0; i < n; i++)
 			printf("  %-14s %s\n", all[i].name, all[i].summary);
-		fputs("See pal-label(1).\n", stdout);
+		fputs("\nSee pal-label(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -124,7 +159,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_INFLIGHT,
 	       OPT_JOURNAL, OPT_JOURNAL_ANY_ORACLE, OPT_KEEP_WORKDIR, OPT_NOISE,
 	       OPT_ON_FAIL, OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES,
-	       OPT_RETRY_FAILED, OPT_SEED, OPT_TIMEOUT, OPT_WORKDIR };
+	       OPT_RETRY_FAILED, OPT_SEED, OPT_TIMEOUT, OPT_WORKDIR, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "builtin", required_argument, NULL, OPT_BUILTIN },
@@ -146,6 +181,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "ordered", no_argument, NULL, OPT_ORDERED },
 		{ "output", required_argument, NULL, 'o' },
 		{ "outputs", required_argument, NULL, OPT_OUTPUTS },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -235,6 +272,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_OUTPUTS:
 			cl->outputs = (uint32_t)opt_u64("--outputs", optarg,
 							    1, PAL_MAX_WIDTH);
+			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
 			break;
 		case OPT_RETRIES:
 			cl->retries = (uint32_t)opt_u64("--retries", optarg,
@@ -948,28 +990,39 @@ static int is_output_name(const char *n)
 	       !strcmp(n, "rank");
 }
 
+/* The input's name in messages: its path, or "stdin". */
+static const char *input_name(const struct cmdline *cl)
+{
+	return cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
+}
+
 /* The first data frame fixes the input columns. */
 static void set_schema(struct label *lb, const struct pal_frame *f)
 {
 	const struct pal_col *id = pal_col_find(f, "id"),
 			     *x = pal_col_find(f, "x");
+	const char *in = input_name(lb->cl);
 
 	if (!id)
-		die("no column 'id' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 "); pal-gen makes one", f->index, f->offset);
+		die("no column 'id' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 "); pal-gen makes one", in, f->index, f->offset);
 	if (id->dtype != PAL_U64 || id->width != 1)
-		die("column 'id' is %s of width %" PRIu32 ", not u64",
-		    pal_dtype_name(id->dtype), id->width);
+		die("column 'id' is %s of width %" PRIu32 ", not u64 (%s: "
+		    "frame %" PRIu64 " at offset %" PRIu64 ")",
+		    pal_dtype_name(id->dtype), id->width, in, f->index,
+		    f->offset);
 	if (!x)
-		die("no column 'x' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 ")", f->index, f->offset);
+		die("no column 'x' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 ")", in, f->index, f->offset);
 	lb->d = x->width;
 	if (lb->cl->fn) {
 		const char *why = testfn_check_dim(lb->cl->fn, lb->d);
 
 		if (why)
-			die("x has %" PRIu32 " element%s per row, but %s %s",
-			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why);
+			die("x has %" PRIu32 " element%s per row, but %s %s "
+			    "(%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why,
+			    in, f->index, f->offset);
 	}
 	lb->schema_cols = xmalloc(f->ncols * sizeof(*f->cols));
 	memcpy(lb->schema_cols, f->cols, f->ncols * sizeof(*f->cols));
@@ -1042,9 +1095,9 @@ static int fill_frame(struct label *lb)
 		if (!lb->schema_cols)
 			set_schema(lb, f);
 		else if (!pal_same_schema(&lb->schema, f))
-			die("columns change at frame %" PRIu64 " (offset %"
-			    PRIu64 "): pal-label needs one schema", f->index,
-			    f->offset);
+			die("columns change (%s: frame %" PRIu64 " at offset %"
+			    PRIu64 "): pal-label needs one schema",
+			    input_name(lb->cl), f->index, f->offset);
 		lb->f = f;
 		lb->frow = 0;
 	}
@@ -1574,6 +1627,7 @@ static int run(struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
 	struct farm_msg m;
+	struct progress prog;
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
@@ -1591,6 +1645,9 @@ static int run(struct label *lb)
 	if (cl->journal)
 		open_journal(lb);
 	local_init(&lb->L, cl, 0, lb->d, local0_deliver, lb);
+	/* Rows done (failed among them), of all those the journal did not
+	 * give, once the input is read. */
+	progress_start(&prog, cl->progress, "rows", lb->out.fd);
 	for (;;) {
 		int progress = 0;
 
@@ -1603,6 +1660,11 @@ static int run(struct label *lb)
 		progress |= feed_local(lb);
 		progress |= local_step(&lb->L, 0);
 		emit_done(lb);
+		/* The progress line: the one place that counts rows done. */
+		prog.failed = lb->nkept + lb->nskipped;
+		prog.done = lb->nok + prog.failed;
+		prog.total = lb->eof ? lb->nread - lb->nrestored : 0;
+		progress_show(&prog);
 		if ((lb->eof || lb->aborting) && lb->local_rows == 0 &&
 		    remote_rows(lb) == 0) {
 			if (!lb->k)
@@ -1614,6 +1676,7 @@ static int run(struct label *lb)
 		if (!progress)
 			wait_some(lb);
 	}
+	progress_end(&prog);
 	flush(lb);
 	xpal_finish(lb->w);
 	out_commit(&lb->out);

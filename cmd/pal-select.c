@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "select.h"
 #include "stream.h"
 #include "banned.h"
@@ -31,8 +33,33 @@
 static const char usage_text[] =
 	"usage: pal-select [-hVv] [--best y] [--by rule] [--diverse] [--exclude file]\n"
 	"                  [--excluded file] [-i file] [--labeled file] [--min-dist d]\n"
-	"                  [-o file] [--pool p] [--reduce max|mean] [--rest file]\n"
-	"                  [--seed s] [--threshold t] [--top k] [file]\n";
+	"                  [-o file] [--pool p] [--progress] [--quiet]\n"
+	"                  [--reduce max|mean] [--rest file] [--seed s]\n"
+	"                  [--threshold t] [--top k] [file]\n";
+
+/* --help: one line an option, as pal-select(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --best=Y           the best (least) y so far, for --by ei\n"
+	"      --by=RULE          score: std, mean, -mean, ucb:BETA, lcb:BETA, ei, random\n"
+	"      --diverse          pick the --top k far apart, from the --pool best\n"
+	"      --exclude=FILE     leave out the rows whose id is in the stream FILE\n"
+	"      --excluded=FILE    write the excluded rows to FILE instead of --rest\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the predictions from FILE (default: stdin)\n"
+	"      --labeled=FILE     for --by ei, the best y is the least of FILE's y\n"
+	"      --min-dist=D       never select two rows whose x are closer than D\n"
+	"  -o, --output=FILE      write the selected rows to FILE (default: stdout)\n"
+	"      --pool=P           the best-scoring rows kept for --diverse or --min-dist\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --reduce=HOW       reduce a wide mean and std by max (default) or mean\n"
+	"      --rest=FILE        write every row not selected to FILE\n"
+	"      --seed=S           the seed of the tie-breaking keys and of --by random\n"
+	"      --threshold=T      select every row whose std is above T\n"
+	"      --top=K            select the K best-scoring rows\n"
+	"  -V, --version          print the version and exit\n"
+	"  -v, --verbose          report at the end where the rows went\n";
 
 enum rule { BY_STD, BY_MEAN, BY_NEGMEAN, BY_UCB, BY_LCB, BY_EI, BY_RANDOM };
 enum reduce { REDUCE_MAX, REDUCE_MEAN };
@@ -57,6 +84,7 @@ struct cmdline {
 	double best;
 	uint64_t seed;
 	int verbose;
+	int progress;			/* enum progress_mode */
 	const char *input, *output, *rest, *exclude, *excluded, *labeled;
 };
 
@@ -69,8 +97,9 @@ static _Noreturn void usage(int status)
 	if (status == 0) {
 		fputs(usage_text, stdout);
 		fputs("\nScore the rows of a prediction stream and write the chosen "
-		      "ones; --rest\nreceives all the others.  See pal-select(1).\n",
-		      stdout);
+		      "ones; --rest\nreceives all the others.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-select(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -160,7 +189,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BEST = 256, OPT_BY, OPT_DIVERSE, OPT_EXCLUDE, OPT_EXCLUDED,
 	       OPT_LABELED, OPT_MIN_DIST, OPT_POOL, OPT_REDUCE, OPT_REST,
-	       OPT_SEED, OPT_THRESHOLD, OPT_TOP };
+	       OPT_SEED, OPT_THRESHOLD, OPT_TOP, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "best", required_argument, NULL, OPT_BEST },
 		{ "by", required_argument, NULL, OPT_BY },
@@ -173,6 +202,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "min-dist", required_argument, NULL, OPT_MIN_DIST },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "reduce", required_argument, NULL, OPT_REDUCE },
 		{ "rest", required_argument, NULL, OPT_REST },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -227,6 +258,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->pool = opt_u64("--pool", optarg, 1, UINT64_MAX);
 			pool_given = 1;
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case OPT_REDUCE:
 			if (!strcmp(optarg, "max"))
 				cl->reduce = REDUCE_MAX;
@@ -268,6 +304,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	if (argc == 1)
 		cl->input = argv[0];
 	check_args(cl, pool_given);
+	in_refuse_tty(cl->input);
+	if (cl->exclude)
+		in_refuse_tty(cl->exclude);
+	if (cl->labeled)
+		in_refuse_tty(cl->labeled);
 }
 
 /* ---- values ------------------------------------------------------------- */
@@ -399,6 +440,12 @@ static void sink_close(struct sink *s)
 
 /* ---- side inputs: --exclude and --labeled ------------------------------ */
 
+/* An input's name in messages: its path, or "stdin" for "-". */
+static const char *input_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 /* Every id of the stream at path, into st->excl. */
 static void load_exclude(struct select *st, const char *path)
 {
@@ -414,9 +461,9 @@ static void load_exclude(struct select *st, const char *path)
 			continue;
 		if (!(c = pal_col_find(f, "id")) || c->dtype != PAL_U64 ||
 		    c->width != 1)
-			die("no u64 column 'id' in '%s', needed by --exclude "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
-			    f->index, f->offset);
+			die("no u64 column 'id', needed by --exclude (%s: "
+			    "frame %" PRIu64 " at offset %" PRIu64 ")",
+			    input_name(path), f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++)
 			idset_add(&st->excl, ((const uint64_t *)c->data)[i]);
 	}
@@ -439,8 +486,8 @@ static double load_best(const struct cmdline *cl, const char *path)
 		if (f->kind != PAL_DATA)
 			continue;
 		if (!(c = pal_col_find(f, "y")))
-			die("no column 'y' in '%s', needed by --labeled "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
+			die("no column 'y', needed by --labeled (%s: frame %"
+			    PRIu64 " at offset %" PRIu64 ")", input_name(path),
 			    f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++) {
 			double y = reduced(c, i, cl->reduce);
@@ -453,7 +500,7 @@ static double load_best(const struct cmdline *cl, const char *path)
 	if (fd != 0)
 		close(fd);
 	if (isinf(best))
-		die("no finite y in '%s', needed by --by ei", path);
+		die("no finite y, needed by --by ei (%s)", input_name(path));
 	return best;
 }
 
@@ -465,7 +512,7 @@ static int need_col(struct select *st, const struct pal_frame *f,
 	int i = pal_col_index(f, name);
 
 	if (i < 0 && needed)
-		die("no column '%s' in the input, needed by %s (%s: frame %"
+		die("no column '%s', needed by %s (%s: frame %"
 		    PRIu64 " at offset %" PRIu64 ")", name, why, st->inname,
 		    f->index, f->offset);
 	return i;
@@ -626,9 +673,9 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 	if (!st->have_schema)
 		set_schema(st, f);
 	else if (!pal_same_schema(&st->schema, f))
-		die("columns change at frame %" PRIu64 " (%s: offset %" PRIu64
-		    "): pal-select needs one schema per input", f->index,
-		    st->inname, f->offset);
+		die("columns change (%s: frame %" PRIu64 " at offset %" PRIu64
+		    "): pal-select needs one schema per input", st->inname,
+		    f->index, f->offset);
 	for (uint64_t i = 0; i <= f->nrows; i++) {
 		enum dest d = i < f->nrows ? route(st, f, i) : ND;
 
@@ -763,8 +810,7 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 
 	memset(st, 0, sizeof(*st));
 	st->cl = cl;
-	st->inname = !cl->input || !strcmp(cl->input, "-") ? "stdin" :
-		     cl->input;
+	st->inname = !cl->input ? "stdin" : input_name(cl->input);
 	st->tie_salt = mix64(cl->seed ^ SALT_TIE);
 	st->random_salt = mix64(cl->seed ^ SALT_RANDOM);
 	st->c_id = st->c_x = st->c_mean = st->c_std = -1;
@@ -785,20 +831,47 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 	return r;
 }
 
+/* -v: where the rows went ("dropped" when there is no --rest to take
+ * them, or no --excluded to take the excluded). */
+/* Whether an output goes to standard output (a terminal or a pipe that a
+ * progress line must not share). */
+static int writes_stdout(const struct cmdline *cl)
+{
+	const char *outs[3] = { cl->output, cl->rest, cl->excluded };
+
+	if (!cl->output)
+		return 1;
+	for (int k = 0; k < 3; k++)
+		if (outs[k] && !strcmp(outs[k], "-"))
+			return 1;
+	return 0;
+}
+
+/* The size of the input at fd if it is a regular file, else 0. */
+static uint64_t input_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	       (uint64_t)st.st_size : 0;
+}
+
 static void report(const struct select *st)
 {
 	const struct cmdline *cl = st->cl;
+	const char *rest = cl->rest ? "to rest" : "dropped";
 
 	if (cl->excluded)
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest, %" PRIu64 " excluded; %" PRIu64 " unranked "
+		      " %s, %" PRIu64 " excluded; %" PRIu64 " unranked "
 		      "(NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->sink[D_EXCL].rows, st->nnan);
+		      st->sink[D_REST].rows, rest, st->sink[D_EXCL].rows,
+		      st->nnan);
 	else
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest (%" PRIu64 " of them excluded); %" PRIu64
+		      " %s (%" PRIu64 " of them excluded); %" PRIu64
 		      " unranked (NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->nexcluded, st->nnan);
+		      st->sink[D_REST].rows, rest, st->nexcluded, st->nnan);
 }
 
 int main(int argc, char **argv)
@@ -807,19 +880,26 @@ int main(int argc, char **argv)
 	struct select st;
 	const struct pal_frame *f;
 	struct pal_reader *r;
+	struct progress prog;
 
 	pal_init("pal-select");
 	parse_args(&cl, argc, argv);
 	r = open_all(&st, &cl);
+	progress_start(&prog, cl.progress, "rows", writes_stdout(&cl) ? 1 : -1);
+	prog.total_bytes = input_size(st.infd);
 	while (xpal_read(r, &f) > 0) {
+		prog.bytes = pal_reader_offset(r);
 		if (f->kind == PAL_DATA) {
 			select_frame(&st, r, f);
+			prog.done += f->nrows;
+			progress_show(&prog);
 			continue;
 		}
 		for (int k = 0; k < 3; k++)	/* metadata: to every output */
 			if (st.sink[k].w)
 				xpal_passthrough(st.sink[k].w, r, f);
 	}
+	progress_end(&prog);
 	finish_top(&st);
 	if (cl.verbose)
 		report(&st);

@@ -2,6 +2,7 @@
  * csv.c: CSV and TSV conversion; see csv.h for the convention.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,9 +312,19 @@ static const char *parse_elem(const char *s, int dtype, void *dst)
 	case PAL_U64:
 		*(uint64_t *)dst = parse_u64(s, 0, UINT64_MAX, &errstr);
 		break;
-	case PAL_F32:
-		*(float *)dst = (float)parse_double(s, &errstr);
+	case PAL_F32: {
+		double d = parse_double(s, &errstr);
+		float f = (float)d;
+
+		/* The same promise as for f64: no number silently becomes
+		 * infinity or 0 on its way into a float. */
+		if (!errstr && isinf(f) && !isinf(d))
+			errstr = pal_num_overflow;
+		else if (!errstr && f == 0 && d != 0)
+			errstr = pal_num_underflow;
+		*(float *)dst = errstr ? 0 : f;
 		break;
+	}
 	case PAL_F64:
 		*(double *)dst = parse_double(s, &errstr);
 		break;
@@ -421,9 +432,13 @@ static int format_float(char *buf, size_t cap, float v)
 	return n;
 }
 
-/* Format one element of dtype at p into buf; returns the length. */
+/* Format one element of dtype at p into buf; returns the length.  NaN is
+ * "nan" whatever its sign bit (printf would write "-nan"). */
 static int format_elem(char *buf, size_t cap, int dtype, const void *p)
 {
+	if ((dtype == PAL_F32 && isnan(*(const float *)p)) ||
+	    (dtype == PAL_F64 && isnan(*(const double *)p)))
+		return snprintf(buf, cap, "nan");
 	switch (dtype) {
 	case PAL_U8: return snprintf(buf, cap, "%u", *(const uint8_t *)p);
 	case PAL_I32: return snprintf(buf, cap, "%" PRId32, *(const int32_t *)p);

@@ -12,6 +12,7 @@
 #include "banned.h"
 
 const char *pal_progname = "pal";
+int pal_stderr_line;
 static void (*atdie_fn)(void);
 
 void pal_init(const char *progname)
@@ -30,6 +31,10 @@ static void vreport(const char *fmt, va_list ap, const char *suffix)
 	char msg[4096];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (pal_stderr_line) {
+		fputs("\r\033[K", stderr);	/* clear the progress line */
+		pal_stderr_line = 0;
+	}
 	/* One fprintf, so concurrent ranks do not interleave within a line. */
 	if (suffix)
 		fprintf(stderr, "%s: %s: %s\n", pal_progname, msg, suffix);

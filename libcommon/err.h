@@ -35,6 +35,13 @@ extern const char *pal_progname;
  */
 void pal_init(const char *progname);
 
+/*
+ * Whether a progress line (progress.h) is on the terminal of stderr, not
+ * ended by a newline: every message of this API clears it first, so that
+ * the message starts a line of its own.
+ */
+extern int pal_stderr_line;
+
 /* Print "pal-x: message" to stderr and exit with status 1. */
 _Noreturn void die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

@@ -28,6 +28,13 @@ int xopen_in(const char *path)
 	return fd;
 }
 
+void in_refuse_tty(const char *path)
+{
+	if ((!path || !strcmp(path, "-")) && isatty(0))
+		usage_die("standard input is a terminal: give a file, or pipe "
+			  "a pal stream in");
+}
+
 static mode_t umask_value(void)
 {
 	mode_t m = umask(0);

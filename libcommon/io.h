@@ -12,6 +12,12 @@
 
 /* Open path for reading ("-" or NULL: stdin, fd 0).  Dies on failure. */
 int xopen_in(const char *path);
+/*
+ * Die with a usage error if path ("-" or NULL: stdin) is standard input and
+ * that is a terminal: a binary stream cannot be typed, and waiting for one
+ * would look like a hang.  For parse_args(), before anything is read.
+ */
+void in_refuse_tty(const char *path);
 
 /*
  * An output: stdout, or a path.  A path that names a regular file (or does

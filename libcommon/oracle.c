@@ -369,6 +369,18 @@ static int parse_output(struct oracle *o, struct call *k, char *out,
 				const char *es;
 				double v = parse_double(tok, &es);
 
+				/* Beyond a double: infinite, so non-finite. */
+				if (es == pal_num_overflow) {
+					v = *tok == '-' ? -INFINITY : INFINITY;
+					es = NULL;
+				}
+				if (es == pal_num_underflow) {
+					snprintf(o->msg, sizeof(o->msg),
+						 "bad output: line %zu has a "
+						 "number too close to zero for "
+						 "a double: %s", line, copy);
+					return ORACLE_OUTPUT;
+				}
 				if (es) {
 					snprintf(o->msg, sizeof(o->msg),
 						 "bad output: line %zu is not "
