@@ -9,14 +9,8 @@
 
 #include "rng.h"
 #include "select.h"
+#include "unit.h"
 #include "banned.h"
-
-static int ntest;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++ntest, what);
-}
 
 static int cmp_naive(const void *pa, const void *pb)
 {
@@ -134,25 +128,24 @@ int main(void)
 	uint64_t slot;
 	struct idset s;
 
-	ok(check_topk(1000, 10, 1, 1000), "top 10 of 1000 distinct-ish scores");
-	ok(check_topk(1000, 10, 2, 3), "top 10 of 1000 with many ties");
-	ok(check_topk(5, 10, 3, 5), "top 10 of 5 keeps all five");
-	ok(check_topk(3000, 500, 4, 20), "top 500 of 3000, array grows");
-	ok(check_topk(200, 1, 5, 2), "top 1 of 200");
+	CHECK(check_topk(1000, 10, 1, 1000), "top 10 of 1000 distinct-ish scores");
+	CHECK(check_topk(1000, 10, 2, 3), "top 10 of 1000 with many ties");
+	CHECK(check_topk(5, 10, 3, 5), "top 10 of 5 keeps all five");
+	CHECK(check_topk(3000, 500, 4, 20), "top 500 of 3000, array grows");
+	CHECK(check_topk(200, 1, 5, 2), "top 1 of 200");
 
 	topk_init(&h, 0);
-	ok(topk_offer(&h, &e, &slot, &ev) == TOPK_REJECTED && h.n == 0,
+	CHECK(topk_offer(&h, &e, &slot, &ev) == TOPK_REJECTED && h.n == 0,
 	   "a heap of 0 keeps nothing");
 	topk_free(&h);
 
-	ok(check_idset(5000, 6), "id set against a linear search");
+	CHECK(check_idset(5000, 6), "id set against a linear search");
 	idset_init(&s);
-	ok(!idset_has(&s, 0) && !idset_has(&s, 42) && idset_count(&s) == 0,
+	CHECK(!idset_has(&s, 0) && !idset_has(&s, 42) && idset_count(&s) == 0,
 	   "an empty id set has no members");
-	ok(idset_add(&s, 0) == 1 && idset_add(&s, 0) == 0 && idset_has(&s, 0) &&
+	CHECK(idset_add(&s, 0) == 1 && idset_add(&s, 0) == 0 && idset_has(&s, 0) &&
 	   idset_count(&s) == 1, "0 is a member like any other");
 	idset_free(&s);
-	ok(mix64(1) != mix64(2) && mix64(0) == 0, "mix64 mixes");
-	printf("1..%d\n", ntest);
-	return 0;
+	CHECK(mix64(1) != mix64(2) && mix64(0) == 0, "mix64 mixes");
+	return done();
 }
