@@ -541,13 +541,36 @@ static int x_finite(const struct select *st, const struct pal_frame *f,
 	return 1;
 }
 
+/* Copy one row of rb bytes; rows of 8 bytes (a f64, a u64) without a call. */
+static inline void copy_row(char *to, const char *from, size_t rb)
+{
+	if (rb == 8)
+		memcpy(to, from, 8);
+	else
+		memcpy(to, from, rb);
+}
+
+#define STORE_FIRST (64u << 20)
+
 /* Copy row i of f into row slot of the store, growing it as needed. */
 static void store_row(struct select *st, uint64_t slot,
 		      const struct pal_frame *f, uint64_t i)
 {
 	if (!st->store || slot >= st->store->cap) {
-		uint64_t cap = st->store ? 2 * st->store->cap : 64;
+		/* The first store is as large as the pool up to STORE_FIRST
+		 * bytes: pages that no row reaches are never touched, so it
+		 * costs address space, not memory, and saves the copies (and
+		 * the fresh pages) of growing it. */
+		uint64_t rowbytes = 0, cap;
 		struct pal_batch *b;
+
+		for (uint32_t k = 0; k < f->ncols; k++)
+			rowbytes += pal_col_rowbytes(&f->cols[k]);
+		cap = STORE_FIRST / (rowbytes ? rowbytes : 1);
+		if (cap < 64)
+			cap = 64;
+		if (st->store)
+			cap = 2 * st->store->cap;
 
 		if (cap > st->cl->pool)
 			cap = st->cl->pool;
@@ -564,9 +587,10 @@ static void store_row(struct select *st, uint64_t slot,
 	}
 	for (uint32_t k = 0; k < f->ncols; k++) {
 		size_t rb = pal_col_rowbytes(&f->cols[k]);
+		char *to = (char *)st->store->f.cols[k].data + slot * rb;
+		const char *from = (const char *)f->cols[k].data + i * rb;
 
-		memcpy((char *)st->store->f.cols[k].data + slot * rb,
-		       (const char *)f->cols[k].data + i * rb, rb);
+		copy_row(to, from, rb);
 	}
 	if (slot >= st->store->f.nrows)
 		st->store->f.nrows = slot + 1;
@@ -657,16 +681,51 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 
 /* ---- the end: choosing from the heap ------------------------------------ */
 
-static double dist2(const struct pal_col *x, uint64_t a, uint64_t b)
+/*
+ * Move the rows of the store into the heap's order (sorted best first), so
+ * that entry j's row is in slot j: a permutation in place, cycle by cycle,
+ * every column at each step, that costs no second copy of the pool.
+ */
+static void store_in_rank_order(struct select *st)
 {
-	double s = 0;
+	struct topk *h = &st->heap;
+	struct pal_frame *f = &st->store->f;
+	size_t rowbytes = 0, *rb = xmalloc((f->ncols ? f->ncols : 1) *
+					   sizeof(*rb));
+	char *tmp;
 
-	for (uint32_t k = 0; k < x->width; k++) {
-		double d = pal_col_value(x, a * x->width + k) - pal_col_value(x, b * x->width + k);
+	for (uint32_t c = 0; c < f->ncols; c++)
+		rowbytes += rb[c] = pal_col_rowbytes(&f->cols[c]);
+	tmp = xmalloc(rowbytes ? rowbytes : 1);
+	for (size_t j = 0; j < h->n; j++) {
+		size_t cur = j, src, off = 0;
 
-		s += d * d;
+		if (h->e[j].slot == j)
+			continue;	/* in place, or a cycle already moved */
+		/* Slot cur receives the row of entry cur, from its slot. */
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row(tmp + off, (char *)f->cols[c].data + j * rb[c],
+				 rb[c]);
+		for (;;) {
+			src = h->e[cur].slot;
+			h->e[cur].slot = cur;
+			if (src == j)
+				break;
+			for (uint32_t c = 0; c < f->ncols; c++) {
+				char *data = f->cols[c].data;
+
+				copy_row(data + cur * rb[c], data + src * rb[c],
+					 rb[c]);
+			}
+			cur = src;
+		}
+		off = 0;
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row((char *)f->cols[c].data + cur * rb[c], tmp + off,
+				 rb[c]);
 	}
-	return s;
+	free(rb);
+	free(tmp);
 }
 
 /*
@@ -675,66 +734,41 @@ static double dist2(const struct pal_col *x, uint64_t a, uint64_t b)
  * (start from the best, then always the entry farthest from those chosen),
  * or with --min-dist alone a greedy pass in score order that skips entries
  * closer than the distance to one already chosen.  Both diversity rules
- * stop early when nothing far enough is left.
+ * stop early when nothing far enough is left (select.h).  They read x as
+ * doubles in rank order: the store's own column (store_in_rank_order() has
+ * run), or a copy where x has another type.
  */
 static void choose(struct select *st, char *chosen)
 {
 	const struct cmdline *cl = st->cl;
 	const struct topk *h = &st->heap;
-	const struct pal_col *x = st->c_x >= 0 ? &st->store->f.cols[st->c_x] :
-				  NULL;
-	double d2min = cl->min_dist * cl->min_dist, *far;
-	uint64_t n = 0;
+	size_t k = cl->top < h->n ? (size_t)cl->top : h->n, d;
+	const struct pal_col *x;
+	double *copy = NULL;
+	const double *px;
 
 	if (!cl->diverse && !(cl->min_dist > 0)) {
-		for (size_t j = 0; j < h->n && j < cl->top; j++)
+		for (size_t j = 0; j < k; j++)
 			chosen[j] = 1;
 		return;
 	}
-	if (!cl->diverse) {
-		size_t *taken = xmalloc((h->n ? h->n : 1) * sizeof(*taken));
-
-		for (size_t j = 0; j < h->n && n < cl->top; j++) {
-			size_t k = 0;
-
-			while (k < n && dist2(x, h->e[j].slot,
-					      h->e[taken[k]].slot) >= d2min)
-				k++;
-			if (k == n) {
-				chosen[j] = 1;
-				taken[n++] = j;
-			}
-		}
-		free(taken);
-		return;
+	x = &st->store->f.cols[st->c_x];
+	d = x->width;
+	if (x->dtype == PAL_F64) {
+		px = x->data;
+	} else {
+		if (d && h->n > SIZE_MAX / sizeof(double) / d)
+			die("out of memory for the x of %zu rows", h->n);
+		copy = xmalloc(h->n && d ? h->n * d * sizeof(double) : 1);
+		for (size_t i = 0; i < h->n * d; i++)
+			copy[i] = pal_col_value(x, i);
+		px = copy;
 	}
-	if (h->n == 0 || cl->top == 0)
-		return;
-	far = xmalloc(h->n * sizeof(*far));
-	for (size_t j = 0; j < h->n; j++)
-		far[j] = INFINITY;
-	for (size_t pick = 0; n < cl->top; ) {
-		size_t next = h->n;
-
-		chosen[pick] = 1;
-		n++;
-		for (size_t j = 0; j < h->n; j++) {
-			double d;
-
-			if (chosen[j])
-				continue;
-			d = dist2(x, h->e[j].slot, h->e[pick].slot);
-			if (d < far[j])
-				far[j] = d;
-			/* The farthest; on equal distance the better score. */
-			if (next == h->n || far[j] > far[next])
-				next = j;
-		}
-		if (next == h->n || far[next] < d2min)
-			break;
-		pick = next;
-	}
-	free(far);
+	if (cl->diverse)
+		select_diverse(px, h->n, d, k, cl->min_dist, chosen);
+	else
+		select_min_dist(px, h->n, d, k, cl->min_dist, chosen);
+	free(copy);
 }
 
 /* Write the chosen rows in score order, the rest of the heap to --rest. */
@@ -746,11 +780,16 @@ static void finish_top(struct select *st)
 	if (!h->n)
 		return;
 	topk_sort(h);
+	store_in_rank_order(st);
 	chosen = xcalloc(h->n, 1);
 	choose(st, chosen);
-	for (size_t j = 0; j < h->n; j++)
-		sink_rows(st, st->to[chosen[j] ? D_SEL : D_REST],
-			  &st->store->f, h->e[j].slot, 1);
+	/* Slot j holds entry j: runs of rows go out together. */
+	for (size_t j = 0, start = 0; j < h->n; j++)
+		if (j + 1 == h->n || chosen[j + 1] != chosen[start]) {
+			sink_rows(st, st->to[chosen[start] ? D_SEL : D_REST],
+				  &st->store->f, start, j + 1 - start);
+			start = j + 1;
+		}
 	free(chosen);
 }
 

@@ -1,7 +1,7 @@
 /*
  * select.h: the data structures of pal-select, kept apart so they can be
  * tested alone: a bounded min-heap that keeps the k best of a stream of
- * scored rows.
+ * scored rows, and the two rules that choose a diverse batch from them.
  *
  * Neither knows about frames: the heap holds small entries (score, tie key,
  * sequence number, slot) and the caller keeps the rows themselves in a store
@@ -71,6 +71,41 @@ enum topk_result topk_offer(struct topk *h, const struct topk_entry *cand,
 void topk_sort(struct topk *h);
 
 void topk_free(struct topk *h);
+
+/* ---- a diverse batch: choosing among the pool ----------------------- */
+
+/*
+ * Both rules take the pool as n points x[0..n*d), row-major, one point of d
+ * doubles after another, in rank order (best first), every coordinate
+ * finite; they set chosen[j] = 1 (chosen is n zeroed bytes) for the points
+ * they choose, and return how many.  Distances are Euclidean, compared
+ * squared: dist2(a, b) sums (a[q] - b[q])^2 for q = 0, 1, ... in that
+ * order, so that a fast rule and its naive reference compute the very
+ * same doubles and choose the very same points.
+ *
+ * select_diverse: greedy farthest-point selection of up to k points: the
+ * first (best) point, then again and again the point whose distance to the
+ * nearest chosen point is largest, the better-ranked on equal distances;
+ * it stops early when that distance is below min_dist (0: never).  It
+ * reads x where it lies, one pass a round (k passes over n points).
+ *
+ * select_min_dist: a greedy pass in rank order that takes up to k points,
+ * skipping a point closer than min_dist (> 0) to one already taken.  The
+ * points taken are kept in a grid of cells of side just over min_dist on
+ * the first min(d, 3) coordinates, so that a point is checked only against
+ * those in the 3^min(d,3) cells around its own.
+ *
+ * The *_naive functions are the references: the plain loops over every
+ * pair, kept for the tests.  All four die only when out of memory.
+ */
+size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
+		      double min_dist, char *chosen);
+size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
+			    double min_dist, char *chosen);
+size_t select_min_dist(const double *x, size_t n, size_t d, size_t k,
+		       double min_dist, char *chosen);
+size_t select_min_dist_naive(const double *x, size_t n, size_t d, size_t k,
+			     double min_dist, char *chosen);
 
 /* The id set (struct idset) and mix64 are in hash.h. */
 

@@ -1,8 +1,10 @@
 /*
- * test-select.c: the top-k heap and the id set of libcommon/select.c,
- * each against a naive reference (a full sort, a linear search).
+ * test-select.c: the top-k heap and the id set of libcommon/select.c, and
+ * the diversity rules, each against a naive reference (a full sort, a
+ * linear search, the plain loops over every pair).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,116 @@ static int check_idset(size_t n, uint64_t seed)
 	return good;
 }
 
+/*
+ * Points for the diversity rules: kind 0 uniform in [0, 1); 1 on a coarse
+ * lattice (many equal distances, duplicates); 2 spread over 300 orders of
+ * magnitude, some so far apart that distances overflow to inf; 3 tiny,
+ * where squares underflow; 4 a few exact duplicates of one point.
+ */
+static double *points(size_t n, size_t d, int kind, struct rng *r)
+{
+	double *x = malloc((n && d ? n * d : 1) * sizeof(*x));
+
+	for (size_t i = 0; i < n * d; i++) {
+		double u = (double)(rng_u64(r) >> 11) * 0x1p-53;
+
+		switch (kind) {
+		case 0: x[i] = u; break;
+		case 1: x[i] = (double)rng_below(r, 4) * 0.25; break;
+		case 2: x[i] = (u - 0.5) * pow(10, (double)rng_below(r, 300)); break;
+		case 3: x[i] = u * 1e-170; break;
+		default: x[i] = i / d % 3 ? 0.5 : u; break;
+		}
+	}
+	return x;
+}
+
+/* Run fast and naive on the same points; count the points they disagree on. */
+static size_t compare_rules(int rule, const double *x, size_t n, size_t d,
+			    size_t k, double r, size_t *nchosen)
+{
+	char *a = calloc(n ? n : 1, 1), *b = calloc(n ? n : 1, 1);
+	size_t ma, mb, diff = 0;
+
+	if (rule == 0) {
+		ma = select_diverse(x, n, d, k, r, a);
+		mb = select_diverse_naive(x, n, d, k, r, b);
+	} else {
+		ma = select_min_dist(x, n, d, k, r, a);
+		mb = select_min_dist_naive(x, n, d, k, r, b);
+	}
+	for (size_t j = 0; j < n; j++)
+		diff += a[j] != b[j];
+	diff += ma != mb;
+	*nchosen = ma;
+	free(a);
+	free(b);
+	return diff;
+}
+
+static void check_rules(void)
+{
+	static const size_t dims[] = { 0, 1, 2, 3, 5, 8 };
+	static const double dists[] = { 0, 1e-3, 0.05, 0.3, 1e-160, 1e200 };
+	struct rng r;
+	size_t cases = 0, worst = 0, chosen_total = 0;
+
+	rng_seed(&r, 11, 0);
+	for (int kind = 0; kind < 5; kind++)
+		for (size_t di = 0; di < sizeof(dims) / sizeof(*dims); di++)
+			for (int rep = 0; rep < 3; rep++) {
+				size_t d = dims[di], n = 1 + rng_below(&r, 3000);
+				size_t k = 1 + rng_below(&r, rep ? 60 : n + 5);
+				double *x = points(n, d, kind, &r);
+
+				for (size_t ri = 0; ri < sizeof(dists) / sizeof(*dists); ri++) {
+					double md = dists[ri];
+					size_t m, diff;
+
+					for (int rule = 0; rule < 2; rule++) {
+						if (rule == 1 && md == 0)
+							continue;
+						diff = compare_rules(rule, x, n, d, k, md, &m);
+						cases++;
+						chosen_total += m;
+						if (diff > worst)
+							worst = diff;
+						if (diff)
+							diag("%s differs at kind %d, d %zu, n %zu, k %zu, min_dist %g: %zu points",
+							     rule ? "min_dist" : "diverse", kind, d, n, k, md, diff);
+					}
+				}
+				free(x);
+			}
+	diag("%zu cases, %zu points chosen in all; most points that differ in a case: %zu",
+	     cases, chosen_total, worst);
+	CHECK(worst == 0 && chosen_total > 0,
+	      "diverse and min_dist choose exactly what the naive loops choose (%zu cases)", cases);
+}
+
+/* A hand-made case for each rule, whose answer is known. */
+static void check_rules_known(void)
+{
+	/* Six points on a line, in rank order. */
+	double x[] = { 0, 1, 10, 2, 9, 5 };
+	char c[6] = { 0 };
+	size_t m = select_diverse(x, 6, 1, 3, 0, c);
+
+	/* Rows 0 (0) and 2 (10), then 5 (5): at distance 5 from both. */
+	CHECK(m == 3 && c[0] && c[2] && c[5] && !c[1] && !c[3] && !c[4],
+	      "diverse on a line takes 0, 10, then 5");
+	memset(c, 0, sizeof(c));
+	m = select_min_dist(x, 6, 1, 6, 1.5, c);
+	/* In order: 0 taken; 1 too close; 10 taken; 2 taken; 9 too close;
+	 * 5 taken. */
+	CHECK(m == 4 && c[0] && !c[1] && c[2] && c[3] && !c[4] && c[5],
+	      "min_dist 1.5 on a line takes 0, 10, 2, 5");
+	memset(c, 0, sizeof(c));
+	m = select_diverse(x, 6, 1, 6, 4.5, c);
+	CHECK(m == 3 && c[0] && c[2] && c[5],
+	      "diverse stops when the farthest left is nearer than min_dist");
+}
+
 int main(void)
 {
 	struct topk h;
@@ -147,5 +259,7 @@ int main(void)
 	   idset_count(&s) == 1, "0 is a member like any other");
 	idset_free(&s);
 	CHECK(mix64(1) != mix64(2) && mix64(0) == 0, "mix64 mixes");
+	check_rules_known();
+	check_rules();
 	return done();
 }
