@@ -535,6 +535,14 @@ static int x_finite(const struct select *st, const struct pal_frame *f,
 {
 	const struct pal_col *c = &f->cols[st->c_x];
 
+	if (c->dtype == PAL_F64) {	/* the common case, without a switch */
+		const double *x = (const double *)c->data + i * c->width;
+
+		for (uint32_t k = 0; k < c->width; k++)
+			if (!isfinite(x[k]))
+				return 0;
+		return 1;
+	}
 	for (uint32_t k = 0; k < c->width; k++)
 		if (!isfinite(pal_col_value(c, i * c->width + k)))
 			return 0;

@@ -48,21 +48,6 @@ static void sift_down(struct topk *h, size_t i)
 	h->e[i] = x;
 }
 
-static void sift_up(struct topk *h, size_t i)
-{
-	struct topk_entry x = h->e[i];
-
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (!topk_before(&h->e[p], &x))
-			break;
-		h->e[i] = h->e[p];
-		i = p;
-	}
-	h->e[i] = x;
-}
-
 enum topk_result topk_offer(struct topk *h, const struct topk_entry *cand,
 			    uint64_t *slot, struct topk_entry *evicted)
 {
@@ -81,9 +66,13 @@ enum topk_result topk_offer(struct topk *h, const struct topk_entry *cand,
 		}
 		h->e[h->n] = *cand;
 		h->e[h->n].slot = h->n;
-		*slot = h->n;
-		sift_up(h, h->n++);
+		*slot = h->n++;
 		return TOPK_ADDED;
+	}
+	if (!h->heaped) {	/* Floyd's: every parent, last first */
+		for (size_t i = h->n / 2; i-- > 0; )
+			sift_down(h, i);
+		h->heaped = 1;
 	}
 	if (!topk_before(cand, &h->e[0]))
 		return TOPK_REJECTED;
@@ -95,23 +84,70 @@ enum topk_result topk_offer(struct topk *h, const struct topk_entry *cand,
 	return TOPK_REPLACED;
 }
 
+static inline void swap_entries(struct topk_entry *a, struct topk_entry *b)
+{
+	struct topk_entry t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 /*
- * Heapsort in place: the worst entry is at the root, so moving the root to
- * the end again and again leaves the array sorted best first, with no
- * second array (qsort's merge sort would allocate one as large).
+ * Sort a[0..n) best first, in place: quicksort with the median of three
+ * (sorted into a[0], a[n/2], a[n-1], the ends then stop both scans),
+ * insertion sort below 16 entries.  The ranking is a strict total order
+ * (sequence numbers differ), so the result is the one sorted order; qsort
+ * would do the same with a merge sort and a second array as large.
  */
+static void sort_entries(struct topk_entry *a, size_t n)
+{
+	while (n > 16) {
+		size_t i = 0, j = n - 1, mid = n / 2;
+		struct topk_entry p;
+
+		if (topk_before(&a[mid], &a[0]))
+			swap_entries(&a[mid], &a[0]);
+		if (topk_before(&a[n - 1], &a[mid])) {
+			swap_entries(&a[n - 1], &a[mid]);
+			if (topk_before(&a[mid], &a[0]))
+				swap_entries(&a[mid], &a[0]);
+		}
+		p = a[mid];
+		for (;;) {
+			do
+				i++;
+			while (topk_before(&a[i], &p));
+			do
+				j--;
+			while (topk_before(&p, &a[j]));
+			if (i >= j)
+				break;
+			swap_entries(&a[i], &a[j]);
+		}
+		/* a[0..j] rank no later than p, a[j+1..n) no earlier; both
+		 * parts are not empty.  The smaller one first, by recursion. */
+		if (j + 1 < n - j - 1) {
+			sort_entries(a, j + 1);
+			a += j + 1;
+			n -= j + 1;
+		} else {
+			sort_entries(a + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct topk_entry t = a[i];
+		size_t j = i;
+
+		for (; j > 0 && topk_before(&t, &a[j - 1]); j--)
+			a[j] = a[j - 1];
+		a[j] = t;
+	}
+}
+
 void topk_sort(struct topk *h)
 {
-	size_t n = h->n;
-
-	while (h->n > 1) {
-		struct topk_entry worst = h->e[0];
-
-		h->e[0] = h->e[--h->n];
-		sift_down(h, 0);
-		h->e[h->n] = worst;
-	}
-	h->n = n;
+	sort_entries(h->e, h->n);
 }
 
 void topk_free(struct topk *h)
@@ -133,6 +169,33 @@ static inline double dist2(const double *a, const double *b, size_t d)
 		s += t * t;
 	}
 	return s;
+}
+
+/*
+ * One round of the fast farthest-point rule: lower far[j] by the distance
+ * to xp, and return the index of the largest far (the first on ties;
+ * SIZE_MAX when every far is below -1: all chosen).  Inlined below with d
+ * a constant for the common small widths, so that dist2 is unrolled.
+ */
+static inline size_t diverse_round(const double *x, size_t n, size_t d,
+				   const double *xp, double *far, double *best)
+{
+	size_t next = SIZE_MAX;
+	double b = -1.0;
+
+	for (size_t j = 0; j < n; j++) {
+		double s = dist2(x + j * d, xp, d), f = far[j];
+
+		if (s < f)
+			far[j] = f = s;
+		/* The farthest; on equal distance the first. */
+		if (f > b) {
+			b = f;
+			next = j;
+		}
+	}
+	*best = b;
+	return next;
 }
 
 size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
@@ -190,23 +253,19 @@ size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
 		far[j] = INFINITY;
 	for (;;) {
 		const double *xp = x + pick * d;
-		size_t next = SIZE_MAX;
-		double best = -1.0;
+		size_t next;
+		double best;
 
 		chosen[pick] = 1;
 		if (++m == k)
 			break;
 		far[pick] = -INFINITY;
-		for (size_t j = 0; j < n; j++) {
-			double s = dist2(x + j * d, xp, d), f = far[j];
-
-			if (s < f)
-				far[j] = f = s;
-			/* The farthest; on equal distance the first. */
-			if (f > best) {
-				best = f;
-				next = j;
-			}
+		switch (d) {
+		case 1: next = diverse_round(x, n, 1, xp, far, &best); break;
+		case 2: next = diverse_round(x, n, 2, xp, far, &best); break;
+		case 3: next = diverse_round(x, n, 3, xp, far, &best); break;
+		case 4: next = diverse_round(x, n, 4, xp, far, &best); break;
+		default: next = diverse_round(x, n, d, xp, far, &best); break;
 		}
 		if (next == SIZE_MAX || best < d2min)
 			break;

@@ -32,7 +32,9 @@ struct topk_entry {
 
 /*
  * The k best entries seen so far, as a min-heap on the ranking (the worst
- * kept entry at the root).  Its array grows on demand up to cap entries, so
+ * kept entry at the root) from the time it is full: until then entries are
+ * only appended, and made a heap at once when the first one past cap
+ * arrives.  Its array grows on demand up to cap entries, so
  * a large k costs memory only when that many rows arrive.  Slots are
  * 0..cap-1: the n-th entry ever kept gets slot n while the heap fills, and
  * an entry that replaces another takes the slot of the one it evicts.
@@ -42,6 +44,7 @@ struct topk {
 	size_t n;			/* entries held */
 	size_t alloc;			/* entries allocated */
 	size_t cap;			/* the k of top-k */
+	int heaped;			/* e is a heap (else in arrival order) */
 };
 
 enum topk_result {
