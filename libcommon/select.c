@@ -312,13 +312,10 @@ size_t select_min_dist_naive(const double *x, size_t n, size_t d, size_t k,
 
 static uint64_t cell_key(const int64_t *c, int p)
 {
-	static const uint64_t mult[3] = {
-		0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
-	};
-	uint64_t key = 0;
+	uint64_t key = (uint64_t)c[0];
 
-	for (int q = 0; q < p; q++)
-		key += (uint64_t)c[q] * mult[q];
+	for (int q = 1; q < p; q++)
+		key = mix64(key) ^ (uint64_t)c[q];
 	return key;
 }
 
