@@ -736,46 +736,109 @@ static void store_in_rank_order(struct select *st)
 	free(tmp);
 }
 
+/* The x of the pool as doubles by slot: the store's own column, or a copy
+ * (*copy, to free) where x has another type. */
+static const double *pool_x(const struct select *st, double **copy)
+{
+	const struct topk *h = &st->heap;
+	const struct pal_col *x = &st->store->f.cols[st->c_x];
+	size_t d = x->width;
+
+	*copy = NULL;
+	if (x->dtype == PAL_F64)
+		return x->data;
+	if (d && h->n > SIZE_MAX / sizeof(double) / d)
+		die("out of memory for the x of %zu rows", h->n);
+	*copy = xmalloc(h->n && d ? h->n * d * sizeof(double) : 1);
+	for (size_t i = 0; i < h->n * d; i++)
+		(*copy)[i] = pal_col_value(x, i);
+	return *copy;
+}
+
+/* The heap entry of each slot, for slot_before. */
+struct slot_rank {
+	const struct topk_entry *e;
+	const size_t *entry;		/* entry[slot]: its index in e */
+};
+
+static int slot_before(size_t a, size_t b, const void *ctx)
+{
+	const struct slot_rank *sr = ctx;
+
+	return topk_before(&sr->e[sr->entry[a]], &sr->e[sr->entry[b]]);
+}
+
+static int cmp_slot_best_first(const void *pa, const void *pb)
+{
+	const struct topk_entry *a = pa, *b = pb;
+
+	return topk_before(a, b) ? -1 : topk_before(b, a);
+}
+
+/*
+ * --diverse: a greedy farthest-point choice (start from the best, then
+ * always the entry farthest from those chosen; select.h), made on the
+ * store as it lies, slot by slot, with the heap's ranking for the best and
+ * for ties, so the pool is neither sorted nor moved.  The chosen rows go
+ * out in score order, the rest of the pool to --rest in slot order.
+ */
+static void finish_diverse(struct select *st)
+{
+	struct topk *h = &st->heap;
+	size_t k = st->cl->top < h->n ? (size_t)st->cl->top : h->n, m = 0;
+	size_t *entry = xmalloc(h->n * sizeof(*entry));
+	struct topk_entry *sel;
+	struct slot_rank sr = { h->e, entry };
+	char *chosen = xcalloc(h->n, 1);
+	double *copy;
+	const double *px = pool_x(st, &copy);
+
+	for (size_t j = 0; j < h->n; j++)
+		entry[h->e[j].slot] = j;
+	select_diverse_ranked(px, h->n, st->store->f.cols[st->c_x].width, k,
+			      st->cl->min_dist, slot_before, &sr, chosen);
+	sel = xmalloc((k ? k : 1) * sizeof(*sel));
+	for (size_t i = 0; i < h->n; i++)
+		if (chosen[i])
+			sel[m++] = h->e[entry[i]];
+	qsort(sel, m, sizeof(*sel), cmp_slot_best_first);
+	for (size_t j = 0; j < m; j++)
+		sink_rows(st, st->to[D_SEL], &st->store->f, sel[j].slot, 1);
+	for (size_t i = 0, start = 0; i < h->n; i++)
+		if (i + 1 == h->n || chosen[i + 1] != chosen[start]) {
+			if (!chosen[start])
+				sink_rows(st, st->to[D_REST], &st->store->f,
+					  start, i + 1 - start);
+			start = i + 1;
+		}
+	free(copy);
+	free(sel);
+	free(chosen);
+	free(entry);
+}
+
 /*
  * Mark chosen[j] for the entries (sorted best first) that make the batch:
- * the first top of them, or with --diverse a greedy farthest-point choice
- * (start from the best, then always the entry farthest from those chosen),
- * or with --min-dist alone a greedy pass in score order that skips entries
- * closer than the distance to one already chosen.  Both diversity rules
- * stop early when nothing far enough is left (select.h).  They read x as
- * doubles in rank order: the store's own column (store_in_rank_order() has
- * run), or a copy where x has another type.
+ * the first top of them, or with --min-dist a greedy pass in score order
+ * that skips entries closer than the distance to one already chosen
+ * (select.h), on the store in rank order (store_in_rank_order() has run).
  */
 static void choose(struct select *st, char *chosen)
 {
 	const struct cmdline *cl = st->cl;
 	const struct topk *h = &st->heap;
-	size_t k = cl->top < h->n ? (size_t)cl->top : h->n, d;
-	const struct pal_col *x;
-	double *copy = NULL;
+	size_t k = cl->top < h->n ? (size_t)cl->top : h->n;
+	double *copy;
 	const double *px;
 
-	if (!cl->diverse && !(cl->min_dist > 0)) {
+	if (!(cl->min_dist > 0)) {
 		for (size_t j = 0; j < k; j++)
 			chosen[j] = 1;
 		return;
 	}
-	x = &st->store->f.cols[st->c_x];
-	d = x->width;
-	if (x->dtype == PAL_F64) {
-		px = x->data;
-	} else {
-		if (d && h->n > SIZE_MAX / sizeof(double) / d)
-			die("out of memory for the x of %zu rows", h->n);
-		copy = xmalloc(h->n && d ? h->n * d * sizeof(double) : 1);
-		for (size_t i = 0; i < h->n * d; i++)
-			copy[i] = pal_col_value(x, i);
-		px = copy;
-	}
-	if (cl->diverse)
-		select_diverse(px, h->n, d, k, cl->min_dist, chosen);
-	else
-		select_min_dist(px, h->n, d, k, cl->min_dist, chosen);
+	px = pool_x(st, &copy);
+	select_min_dist(px, h->n, st->store->f.cols[st->c_x].width, k,
+			cl->min_dist, chosen);
 	free(copy);
 }
 
@@ -787,6 +850,10 @@ static void finish_top(struct select *st)
 
 	if (!h->n)
 		return;
+	if (st->cl->diverse) {
+		finish_diverse(st);
+		return;
+	}
 	topk_sort(h);
 	store_in_rank_order(st);
 	chosen = xcalloc(h->n, 1);

@@ -171,33 +171,6 @@ static inline double dist2(const double *a, const double *b, size_t d)
 	return s;
 }
 
-/*
- * One round of the fast farthest-point rule: lower far[j] by the distance
- * to xp, and return the index of the largest far (the first on ties;
- * SIZE_MAX when every far is below -1: all chosen).  Inlined below with d
- * a constant for the common small widths, so that dist2 is unrolled.
- */
-static inline size_t diverse_round(const double *x, size_t n, size_t d,
-				   const double *xp, double *far, double *best)
-{
-	size_t next = SIZE_MAX;
-	double b = -1.0;
-
-	for (size_t j = 0; j < n; j++) {
-		double s = dist2(x + j * d, xp, d), f = far[j];
-
-		if (s < f)
-			far[j] = f = s;
-		/* The farthest; on equal distance the first. */
-		if (f > b) {
-			b = f;
-			next = j;
-		}
-	}
-	*best = b;
-	return next;
-}
-
 size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
 			    double min_dist, char *chosen)
 {
@@ -235,19 +208,56 @@ size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
 }
 
 /*
- * The fast rule is the naive loop without what costs in it: no copy of the
- * points (x is read where it lies, in order), no test for the chosen
- * points (their far is -inf, which no distance lowers and no round takes),
- * and one pass a round that lowers far and finds the largest at once.
+ * One round of the fast farthest-point rule: lower far[j] by the distance
+ * to xp, and return the index of the largest far (on ties the first, or
+ * the better ranked by before(); SIZE_MAX when every far is below -1: all
+ * chosen).  Inlined below with d a constant for the common small widths,
+ * so that dist2 is unrolled.
  */
-size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
-		      double min_dist, char *chosen)
+static inline size_t diverse_round(const double *x, size_t n, size_t d,
+				   const double *xp, double *far, double *best,
+				   int (*before)(size_t, size_t, const void *),
+				   const void *ctx)
+{
+	size_t next = SIZE_MAX;
+	double b = -1.0;
+
+	for (size_t j = 0; j < n; j++) {
+		double s = dist2(x + j * d, xp, d), f = far[j];
+
+		if (s < f)
+			far[j] = f = s;
+		/* The farthest; on equal distance the better ranked (the
+		 * first, when x is in rank order). */
+		if (f > b || (f == b && before && before(j, next, ctx))) {
+			b = f;
+			next = j;
+		}
+	}
+	*best = b;
+	return next;
+}
+
+/*
+ * The fast rule is the naive loop without what costs in it: no copy of the
+ * points (x is read where it lies), no test for the chosen points (their
+ * far is -inf, which no distance lowers and no round takes), and one pass
+ * a round that lowers far and finds the largest at once.
+ */
+size_t select_diverse_ranked(const double *x, size_t n, size_t d, size_t k,
+			     double min_dist,
+			     int (*before)(size_t a, size_t b, const void *ctx),
+			     const void *ctx, char *chosen)
 {
 	double d2min = min_dist * min_dist, *far;
 	size_t m = 0, pick = 0;
 
 	if (n == 0 || k == 0)
 		return 0;
+	if (before)		/* the first pick: the best point */
+		for (size_t j = 1; j < n; j++)
+			if (before(j, pick, ctx))
+				pick = j;
 	far = xmalloc(n * sizeof(*far));
 	for (size_t j = 0; j < n; j++)
 		far[j] = INFINITY;
@@ -260,19 +270,27 @@ size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
 		if (++m == k)
 			break;
 		far[pick] = -INFINITY;
+#define ROUND(dd) diverse_round(x, n, dd, xp, far, &best, before, ctx)
 		switch (d) {
-		case 1: next = diverse_round(x, n, 1, xp, far, &best); break;
-		case 2: next = diverse_round(x, n, 2, xp, far, &best); break;
-		case 3: next = diverse_round(x, n, 3, xp, far, &best); break;
-		case 4: next = diverse_round(x, n, 4, xp, far, &best); break;
-		default: next = diverse_round(x, n, d, xp, far, &best); break;
+		case 1: next = ROUND(1); break;
+		case 2: next = ROUND(2); break;
+		case 3: next = ROUND(3); break;
+		case 4: next = ROUND(4); break;
+		default: next = ROUND(d); break;
 		}
+#undef ROUND
 		if (next == SIZE_MAX || best < d2min)
 			break;
 		pick = next;
 	}
 	free(far);
 	return m;
+}
+
+size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
+		      double min_dist, char *chosen)
+{
+	return select_diverse_ranked(x, n, d, k, min_dist, NULL, NULL, chosen);
 }
 
 size_t select_min_dist_naive(const double *x, size_t n, size_t d, size_t k,

@@ -103,6 +103,18 @@ void topk_free(struct topk *h);
  */
 size_t select_diverse(const double *x, size_t n, size_t d, size_t k,
 		      double min_dist, char *chosen);
+
+/*
+ * select_diverse for points in any order: before(a, b, ctx) says whether
+ * point a ranks before point b (a strict total order); chosen is indexed
+ * like x.  The rule and its result are select_diverse's on the points
+ * sorted by rank: the caller need not sort them (before is called only
+ * to find the best point and on equal distances).
+ */
+size_t select_diverse_ranked(const double *x, size_t n, size_t d, size_t k,
+			     double min_dist,
+			     int (*before)(size_t a, size_t b, const void *ctx),
+			     const void *ctx, char *chosen);
 size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
 			    double min_dist, char *chosen);
 size_t select_min_dist(const double *x, size_t n, size_t d, size_t k,

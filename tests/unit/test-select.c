@@ -147,16 +147,61 @@ static double *points(size_t n, size_t d, int kind, struct rng *r)
 	return x;
 }
 
+static int before_rank(size_t a, size_t b, const void *ctx)
+{
+	const size_t *rank = ctx;
+
+	return rank[a] < rank[b];
+}
+
+/*
+ * select_diverse_ranked on the points shuffled (rank[i]: the rank of
+ * shuffled point i), its choice mapped back to rank order in c.
+ */
+static size_t diverse_shuffled(const double *x, size_t n, size_t d, size_t k,
+			       double r, char *c, uint64_t seed)
+{
+	size_t *rank = malloc((n ? n : 1) * sizeof(*rank));
+	double *y = malloc((n && d ? n * d : 1) * sizeof(*y));
+	char *cy = calloc(n ? n : 1, 1);
+	struct rng g;
+	size_t m;
+
+	rng_seed(&g, seed, 1);
+	for (size_t i = 0; i < n; i++)
+		rank[i] = i;
+	for (size_t i = n; i > 1; i--) {	/* Fisher-Yates */
+		size_t j = rng_below(&g, i), t = rank[i - 1];
+
+		rank[i - 1] = rank[j];
+		rank[j] = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t q = 0; q < d; q++)
+			y[i * d + q] = x[rank[i] * d + q];
+	m = select_diverse_ranked(y, n, d, k, r, before_rank, rank, cy);
+	for (size_t i = 0; i < n; i++)
+		c[rank[i]] = cy[i];
+	free(rank);
+	free(y);
+	free(cy);
+	return m;
+}
+
 /* Run fast and naive on the same points; count the points they disagree on. */
 static size_t compare_rules(int rule, const double *x, size_t n, size_t d,
 			    size_t k, double r, size_t *nchosen)
 {
 	char *a = calloc(n ? n : 1, 1), *b = calloc(n ? n : 1, 1);
+	char *c = calloc(n ? n : 1, 1);
 	size_t ma, mb, diff = 0;
 
 	if (rule == 0) {
 		ma = select_diverse(x, n, d, k, r, a);
 		mb = select_diverse_naive(x, n, d, k, r, b);
+		diff += diverse_shuffled(x, n, d, k, r, c, n * 31 + k) != mb;
+		for (size_t j = 0; j < n; j++)
+			diff += c[j] != b[j];
 	} else {
 		ma = select_min_dist(x, n, d, k, r, a);
 		mb = select_min_dist_naive(x, n, d, k, r, b);
@@ -167,6 +212,7 @@ static size_t compare_rules(int rule, const double *x, size_t n, size_t d,
 	*nchosen = ma;
 	free(a);
 	free(b);
+	free(c);
 	return diff;
 }
 
@@ -207,7 +253,8 @@ static void check_rules(void)
 	diag("%zu cases, %zu points chosen in all; most points that differ in a case: %zu",
 	     cases, chosen_total, worst);
 	CHECK(worst == 0 && chosen_total > 0,
-	      "diverse and min_dist choose exactly what the naive loops choose (%zu cases)", cases);
+	      "diverse (in rank order and shuffled) and min_dist choose exactly "
+	      "what the naive loops choose (%zu cases)", cases);
 }
 
 /* A hand-made case for each rule, whose answer is known. */
