@@ -208,69 +208,129 @@ size_t select_diverse_naive(const double *x, size_t n, size_t d, size_t k,
 }
 
 /*
- * One round of the fast farthest-point rule: lower far[j] by the distance
- * to xp, and return the index of the largest far (on ties the first, or
- * the better ranked by before(); SIZE_MAX when every far is below -1: all
- * chosen).  Inlined below with d a constant for the common small widths,
- * so that dist2 is unrolled.
+ * The fast rule computes the same far values as the naive loop, lazily.
+ * far[j] is an upper bound on point j's distance (squared) to the nearest
+ * chosen point: exact over the first seen[j] points chosen, and the points
+ * chosen since can only lower it.  A round looks for the largest exact far
+ * (the better ranked on ties); a point whose bound is already below the
+ * best exact value found in the round (or equal and ranked after it)
+ * cannot be it and is skipped, x not even read; any other is first
+ * brought up to date with the points chosen since it was last seen.  A
+ * round starts from the runner-up of the round before, brought up to
+ * date: its value is exact, so a safe start, and usually close to the
+ * largest.  Chosen points have far = -inf.  The largest far is the naive
+ * loop's, computed from the same doubles (min does not depend on order),
+ * so both choose the same points.
  */
-static inline size_t diverse_round(const double *x, size_t n, size_t d,
-				   const double *xp, double *far, double *best,
-				   int (*before)(size_t, size_t, const void *),
-				   const void *ctx)
-{
-	size_t next = SIZE_MAX;
-	double b = -1.0;
+struct lazy {
+	const double *x;
+	size_t d;
+	double *far;
+	uint32_t *seen;
+	const size_t *picks;
+	int (*before)(size_t, size_t, const void *);
+	const void *ctx;
+};
 
-	for (size_t j = 0; j < n; j++) {
-		double s = dist2(x + j * d, xp, d), f = far[j];
+/* Whether point a ranks before point b (index order without before()). */
+static inline int ranks_before(const struct lazy *z, size_t a, size_t b)
+{
+	return z->before ? z->before(a, b, z->ctx) : a < b;
+}
+
+/* Bring far[j] up to date with the first m points chosen; d may be a
+ * constant where inlined. */
+static inline double lazy_update(const struct lazy *z, size_t d, size_t j,
+				 uint32_t m)
+{
+	const double *xj = z->x + j * d;
+	double f = z->far[j];
+
+	for (uint32_t u = z->seen[j]; u < m; u++) {
+		double s = dist2(xj, z->x + z->picks[u] * d, d);
 
 		if (s < f)
-			far[j] = f = s;
-		/* The farthest; on equal distance the better ranked (the
-		 * first, when x is in rank order). */
-		if (f > b || (f == b && before && before(j, next, ctx))) {
+			f = s;
+	}
+	z->far[j] = f;
+	z->seen[j] = m;
+	return f;
+}
+
+/*
+ * One round with m points chosen: the index of the largest far (SIZE_MAX
+ * if none is left) and, in *best, its value; *runner gets the second.
+ */
+static inline size_t lazy_round(const struct lazy *z, size_t d, size_t n,
+				uint32_t m, size_t *runner, double *best)
+{
+	size_t next = SIZE_MAX, run = SIZE_MAX;
+	double b = -1.0, second = -1.0;
+
+	if (*runner != SIZE_MAX && z->far[*runner] != -INFINITY) {
+		next = *runner;
+		b = lazy_update(z, d, next, m);
+	}
+	for (size_t j = 0; j < n; j++) {
+		double f = z->far[j];
+
+		if (f < b || (f == b && (j == next || !ranks_before(z, j, next))))
+			continue;
+		if (z->seen[j] < m)
+			f = lazy_update(z, d, j, m);
+		if (f > b || (f == b && ranks_before(z, j, next))) {
+			if (next != SIZE_MAX) {
+				run = next;
+				second = b;
+			}
 			b = f;
 			next = j;
+		} else if (f > second) {
+			run = j;
+			second = f;
 		}
 	}
+	*runner = run;
 	*best = b;
 	return next;
 }
 
-/*
- * The fast rule is the naive loop without what costs in it: no copy of the
- * points (x is read where it lies), no test for the chosen points (their
- * far is -inf, which no distance lowers and no round takes), and one pass
- * a round that lowers far and finds the largest at once.
- */
 size_t select_diverse_ranked(const double *x, size_t n, size_t d, size_t k,
 			     double min_dist,
 			     int (*before)(size_t a, size_t b, const void *ctx),
 			     const void *ctx, char *chosen)
 {
 	double d2min = min_dist * min_dist, *far;
-	size_t m = 0, pick = 0;
+	size_t pick = 0, runner = SIZE_MAX, *picks;
+	uint32_t m = 0, *seen;
+	struct lazy z;
 
 	if (n == 0 || k == 0)
 		return 0;
+	if (k > n)
+		k = n;
+	if (k > UINT32_MAX - 1)
+		k = UINT32_MAX - 1;
 	if (before)		/* the first pick: the best point */
 		for (size_t j = 1; j < n; j++)
 			if (before(j, pick, ctx))
 				pick = j;
 	far = xmalloc(n * sizeof(*far));
+	seen = xcalloc(n, sizeof(*seen));
+	picks = xmalloc(k * sizeof(*picks));
 	for (size_t j = 0; j < n; j++)
 		far[j] = INFINITY;
+	z = (struct lazy){ x, d, far, seen, picks, before, ctx };
 	for (;;) {
-		const double *xp = x + pick * d;
 		size_t next;
 		double best;
 
 		chosen[pick] = 1;
-		if (++m == k)
-			break;
 		far[pick] = -INFINITY;
-#define ROUND(dd) diverse_round(x, n, dd, xp, far, &best, before, ctx)
+		picks[m++] = pick;
+		if (m == k)
+			break;
+#define ROUND(dd) lazy_round(&z, dd, n, m, &runner, &best)
 		switch (d) {
 		case 1: next = ROUND(1); break;
 		case 2: next = ROUND(2); break;
@@ -284,6 +344,8 @@ size_t select_diverse_ranked(const double *x, size_t n, size_t d, size_t k,
 		pick = next;
 	}
 	free(far);
+	free(seen);
+	free(picks);
 	return m;
 }
 

@@ -90,7 +90,8 @@ void topk_free(struct topk *h);
  * first (best) point, then again and again the point whose distance to the
  * nearest chosen point is largest, the better-ranked on equal distances;
  * it stops early when that distance is below min_dist (0: never).  It
- * reads x where it lies, one pass a round (k passes over n points).
+ * reads x where it lies, and a round reads the point of a row only when its
+ * bound on that distance says it may be the farthest (select.c).
  *
  * select_min_dist: a greedy pass in rank order that takes up to k points,
  * skipping a point closer than min_dist (> 0) to one already taken.  The
