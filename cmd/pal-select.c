@@ -579,7 +579,6 @@ static void store_row(struct select *st, uint64_t slot,
 			cap = 64;
 		if (st->store)
 			cap = 2 * st->store->cap;
-
 		if (cap > st->cl->pool)
 			cap = st->cl->pool;
 		b = pal_batch_new(st->schema.cols, st->schema.ncols, cap);

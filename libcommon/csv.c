@@ -531,7 +531,6 @@ int csv_format_double(char *buf, double v)
 	char e17[40], dig[18];
 	int x = 0, be, neg, n;
 	double r;
-
 	uint64_t bits;
 
 	/* Zero, subnormals, the range's ends, infinities, NaN and powers of
