@@ -7,7 +7,7 @@
 # ROWS chooses by greedy farthest-point selection among all of them.  numpy
 # (Debian's python3-numpy, share/pal_stream.py to read) does the same: the
 # pool by std, then TOP rounds of d = ((P - P[pick])**2).sum(1),
-# minimum, argmax.  Each is run RUNS times (default 3), the best kept.
+# minimum, argmax.  Each is run RUNS times (default 5), the best kept.
 # numpy is timed twice: the selection alone (after reading, the part that
 # matches pal-select's loop), and its whole run (python's start, reading);
 # pal-select's time is always its whole run.  Then --min-dist alone (a
@@ -25,7 +25,7 @@ PATH=$TOP/bin:$TOP/$O/tests:$PATH
 export PATH
 ROWS=${ROWS:-100000}
 TOPK=${TOP_K:-100}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 MIN_DIST=${MIN_DIST:-0.005}
 MD_TOP=${MD_TOP:-5000}
 PY=${PY:-/usr/bin/python3}
