@@ -582,20 +582,50 @@ static int x_finite(const struct select *st, const struct pal_frame *f,
 {
 	const struct pal_col *c = &f->cols[st->c_x];
 
+	if (c->dtype == PAL_F64) {	/* the common case, without a switch */
+		const double *x = (const double *)c->data + i * c->width;
+
+		for (uint32_t k = 0; k < c->width; k++)
+			if (!isfinite(x[k]))
+				return 0;
+		return 1;
+	}
 	for (uint32_t k = 0; k < c->width; k++)
 		if (!isfinite(pal_col_value(c, i * c->width + k)))
 			return 0;
 	return 1;
 }
 
+/* Copy one row of rb bytes; rows of 8 bytes (a f64, a u64) without a call. */
+static inline void copy_row(char *to, const char *from, size_t rb)
+{
+	if (rb == 8)
+		memcpy(to, from, 8);
+	else
+		memcpy(to, from, rb);
+}
+
+#define STORE_FIRST (64u << 20)
+
 /* Copy row i of f into row slot of the store, growing it as needed. */
 static void store_row(struct select *st, uint64_t slot,
 		      const struct pal_frame *f, uint64_t i)
 {
 	if (!st->store || slot >= st->store->cap) {
-		uint64_t cap = st->store ? 2 * st->store->cap : 64;
+		/* The first store is as large as the pool up to STORE_FIRST
+		 * bytes: pages that no row reaches are never touched, so it
+		 * costs address space, not memory, and saves the copies (and
+		 * the fresh pages) of growing it. */
+		uint64_t rowbytes = 0, cap;
 		struct pal_batch *b;
 
+		for (uint32_t k = 0; k < f->ncols; k++)
+			rowbytes += pal_col_rowbytes(&f->cols[k]);
+		cap = STORE_FIRST / (rowbytes ? rowbytes : 1);
+		if (cap < 64)
+			cap = 64;
+		if (st->store)
+			cap = 2 * st->store->cap;
 		if (cap > st->cl->pool)
 			cap = st->cl->pool;
 		b = pal_batch_new(st->schema.cols, st->schema.ncols, cap);
@@ -611,9 +641,10 @@ static void store_row(struct select *st, uint64_t slot,
 	}
 	for (uint32_t k = 0; k < f->ncols; k++) {
 		size_t rb = pal_col_rowbytes(&f->cols[k]);
+		char *to = (char *)st->store->f.cols[k].data + slot * rb;
+		const char *from = (const char *)f->cols[k].data + i * rb;
 
-		memcpy((char *)st->store->f.cols[k].data + slot * rb,
-		       (const char *)f->cols[k].data + i * rb, rb);
+		copy_row(to, from, rb);
 	}
 	if (slot >= st->store->f.nrows)
 		st->store->f.nrows = slot + 1;
@@ -704,84 +735,157 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 
 /* ---- the end: choosing from the heap ------------------------------------ */
 
-static double dist2(const struct pal_col *x, uint64_t a, uint64_t b)
+/*
+ * Move the rows of the store into the heap's order (sorted best first), so
+ * that entry j's row is in slot j: a permutation in place, cycle by cycle,
+ * every column at each step, that costs no second copy of the pool.
+ */
+static void store_in_rank_order(struct select *st)
 {
-	double s = 0;
+	struct topk *h = &st->heap;
+	struct pal_frame *f = &st->store->f;
+	size_t rowbytes = 0, *rb = xmalloc((f->ncols ? f->ncols : 1) *
+					   sizeof(*rb));
+	char *tmp;
 
-	for (uint32_t k = 0; k < x->width; k++) {
-		double d = pal_col_value(x, a * x->width + k) - pal_col_value(x, b * x->width + k);
+	for (uint32_t c = 0; c < f->ncols; c++)
+		rowbytes += rb[c] = pal_col_rowbytes(&f->cols[c]);
+	tmp = xmalloc(rowbytes ? rowbytes : 1);
+	for (size_t j = 0; j < h->n; j++) {
+		size_t cur = j, src, off = 0;
 
-		s += d * d;
+		if (h->e[j].slot == j)
+			continue;	/* in place, or a cycle already moved */
+		/* Slot cur receives the row of entry cur, from its slot. */
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row(tmp + off, (char *)f->cols[c].data + j * rb[c],
+				 rb[c]);
+		for (;;) {
+			src = h->e[cur].slot;
+			h->e[cur].slot = cur;
+			if (src == j)
+				break;
+			for (uint32_t c = 0; c < f->ncols; c++) {
+				char *data = f->cols[c].data;
+
+				copy_row(data + cur * rb[c], data + src * rb[c],
+					 rb[c]);
+			}
+			cur = src;
+		}
+		off = 0;
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row((char *)f->cols[c].data + cur * rb[c], tmp + off,
+				 rb[c]);
 	}
-	return s;
+	free(rb);
+	free(tmp);
+}
+
+/* The x of the pool as doubles by slot: the store's own column, or a copy
+ * (*copy, to free) where x has another type. */
+static const double *pool_x(const struct select *st, double **copy)
+{
+	const struct topk *h = &st->heap;
+	const struct pal_col *x = &st->store->f.cols[st->c_x];
+	size_t d = x->width;
+
+	*copy = NULL;
+	if (x->dtype == PAL_F64)
+		return x->data;
+	if (d && h->n > SIZE_MAX / sizeof(double) / d)
+		die("out of memory for the x of %zu rows", h->n);
+	*copy = xmalloc(h->n && d ? h->n * d * sizeof(double) : 1);
+	for (size_t i = 0; i < h->n * d; i++)
+		(*copy)[i] = pal_col_value(x, i);
+	return *copy;
+}
+
+/* The heap entry of each slot, for slot_before. */
+struct slot_rank {
+	const struct topk_entry *e;
+	const size_t *entry;		/* entry[slot]: its index in e */
+};
+
+static int slot_before(size_t a, size_t b, const void *ctx)
+{
+	const struct slot_rank *sr = ctx;
+
+	return topk_before(&sr->e[sr->entry[a]], &sr->e[sr->entry[b]]);
+}
+
+static int cmp_slot_best_first(const void *pa, const void *pb)
+{
+	const struct topk_entry *a = pa, *b = pb;
+
+	return topk_before(a, b) ? -1 : topk_before(b, a);
+}
+
+/*
+ * --diverse: a greedy farthest-point choice (start from the best, then
+ * always the entry farthest from those chosen; select.h), made on the
+ * store as it lies, slot by slot, with the heap's ranking for the best and
+ * for ties, so the pool is neither sorted nor moved.  The chosen rows go
+ * out in score order, the rest of the pool to --rest in slot order.
+ */
+static void finish_diverse(struct select *st)
+{
+	struct topk *h = &st->heap;
+	size_t k = st->cl->top < h->n ? (size_t)st->cl->top : h->n, m = 0;
+	size_t *entry = xmalloc(h->n * sizeof(*entry));
+	struct topk_entry *sel;
+	struct slot_rank sr = { h->e, entry };
+	char *chosen = xcalloc(h->n, 1);
+	double *copy;
+	const double *px = pool_x(st, &copy);
+
+	for (size_t j = 0; j < h->n; j++)
+		entry[h->e[j].slot] = j;
+	select_diverse_ranked(px, h->n, st->store->f.cols[st->c_x].width, k,
+			      st->cl->min_dist, slot_before, &sr, chosen);
+	sel = xmalloc((k ? k : 1) * sizeof(*sel));
+	for (size_t i = 0; i < h->n; i++)
+		if (chosen[i])
+			sel[m++] = h->e[entry[i]];
+	qsort(sel, m, sizeof(*sel), cmp_slot_best_first);
+	for (size_t j = 0; j < m; j++)
+		sink_rows(st, st->to[D_SEL], &st->store->f, sel[j].slot, 1);
+	for (size_t i = 0, start = 0; i < h->n; i++)
+		if (i + 1 == h->n || chosen[i + 1] != chosen[start]) {
+			if (!chosen[start])
+				sink_rows(st, st->to[D_REST], &st->store->f,
+					  start, i + 1 - start);
+			start = i + 1;
+		}
+	free(copy);
+	free(sel);
+	free(chosen);
+	free(entry);
 }
 
 /*
  * Mark chosen[j] for the entries (sorted best first) that make the batch:
- * the first top of them, or with --diverse a greedy farthest-point choice
- * (start from the best, then always the entry farthest from those chosen),
- * or with --min-dist alone a greedy pass in score order that skips entries
- * closer than the distance to one already chosen.  Both diversity rules
- * stop early when nothing far enough is left.
+ * the first top of them, or with --min-dist a greedy pass in score order
+ * that skips entries closer than the distance to one already chosen
+ * (select.h), on the store in rank order (store_in_rank_order() has run).
  */
 static void choose(struct select *st, char *chosen)
 {
 	const struct cmdline *cl = st->cl;
 	const struct topk *h = &st->heap;
-	const struct pal_col *x = st->c_x >= 0 ? &st->store->f.cols[st->c_x] :
-				  NULL;
-	double d2min = cl->min_dist * cl->min_dist, *far;
-	uint64_t n = 0;
+	size_t k = cl->top < h->n ? (size_t)cl->top : h->n;
+	double *copy;
+	const double *px;
 
-	if (!cl->diverse && !(cl->min_dist > 0)) {
-		for (size_t j = 0; j < h->n && j < cl->top; j++)
+	if (!(cl->min_dist > 0)) {
+		for (size_t j = 0; j < k; j++)
 			chosen[j] = 1;
 		return;
 	}
-	if (!cl->diverse) {
-		size_t *taken = xmalloc((h->n ? h->n : 1) * sizeof(*taken));
-
-		for (size_t j = 0; j < h->n && n < cl->top; j++) {
-			size_t k = 0;
-
-			while (k < n && dist2(x, h->e[j].slot,
-					      h->e[taken[k]].slot) >= d2min)
-				k++;
-			if (k == n) {
-				chosen[j] = 1;
-				taken[n++] = j;
-			}
-		}
-		free(taken);
-		return;
-	}
-	if (h->n == 0 || cl->top == 0)
-		return;
-	far = xmalloc(h->n * sizeof(*far));
-	for (size_t j = 0; j < h->n; j++)
-		far[j] = INFINITY;
-	for (size_t pick = 0; n < cl->top; ) {
-		size_t next = h->n;
-
-		chosen[pick] = 1;
-		n++;
-		for (size_t j = 0; j < h->n; j++) {
-			double d;
-
-			if (chosen[j])
-				continue;
-			d = dist2(x, h->e[j].slot, h->e[pick].slot);
-			if (d < far[j])
-				far[j] = d;
-			/* The farthest; on equal distance the better score. */
-			if (next == h->n || far[j] > far[next])
-				next = j;
-		}
-		if (next == h->n || far[next] < d2min)
-			break;
-		pick = next;
-	}
-	free(far);
+	px = pool_x(st, &copy);
+	select_min_dist(px, h->n, st->store->f.cols[st->c_x].width, k,
+			cl->min_dist, chosen);
+	free(copy);
 }
 
 /* Write the chosen rows in score order, the rest of the heap to --rest. */
@@ -792,12 +896,21 @@ static void finish_top(struct select *st)
 
 	if (!h->n)
 		return;
+	if (st->cl->diverse) {
+		finish_diverse(st);
+		return;
+	}
 	topk_sort(h);
+	store_in_rank_order(st);
 	chosen = xcalloc(h->n, 1);
 	choose(st, chosen);
-	for (size_t j = 0; j < h->n; j++)
-		sink_rows(st, st->to[chosen[j] ? D_SEL : D_REST],
-			  &st->store->f, h->e[j].slot, 1);
+	/* Slot j holds entry j: runs of rows go out together. */
+	for (size_t j = 0, start = 0; j < h->n; j++)
+		if (j + 1 == h->n || chosen[j + 1] != chosen[start]) {
+			sink_rows(st, st->to[chosen[start] ? D_SEL : D_REST],
+				  &st->store->f, start, j + 1 - start);
+			start = j + 1;
+		}
 	free(chosen);
 }
 
