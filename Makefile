@@ -2,6 +2,7 @@
 #
 #   make               build the programs into bin/
 #   make check         build and run every test (tests/run)
+#   make deps          install the packages of every part (as root)
 #   make SAN=1 check   the same with AddressSanitizer and UBSan
 #   make fuzz          fuzz the stream reader with libFuzzer (FUZZ_SECONDS)
 #   make bench         run the benchmarks in bench/
@@ -41,6 +42,9 @@ endif
 
 # Dependencies come from pkg-config, evaluated when a recipe needs them
 # (after tools/install-deps has run), not when the Makefile is read.
+# The build waits only on the build's packages (tools/install-deps build,
+# once per tree); make check, fuzz, bench and demo ask for their own
+# packages when they run, so a plain make never needs clang, numpy or groff.
 ZLIB_CFLAGS = $(shell pkg-config --cflags zlib)
 ZLIB_LIBS = $(shell pkg-config --libs zlib)
 MPI_CFLAGS = $(shell pkg-config --cflags ompi-c)
@@ -81,19 +85,27 @@ MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
 SHARE_FILES = $(wildcard share/*.py share/*.bash)
 
-DEPS_OK = build/.deps-ok
+DEPS_OK = build/.deps-build
 FLAGS_STAMP = $(O)/.flags
 BIN_STAMP = bin/.build
 
 all: $(PROGS)
 
-# Install missing Debian packages (as root) or say which; once per tree.
+# Install the build's missing Debian packages (as root) or say which; once
+# per tree.
 $(DEPS_OK): tools/install-deps
-	@tools/install-deps
+	@tools/install-deps build
 	@mkdir -p $(@D) && touch $@
 
 deps:
-	@tools/install-deps && mkdir -p build && touch $(DEPS_OK)
+	@tools/install-deps build test fuzz bench && mkdir -p build && \
+		touch $(DEPS_OK)
+
+# The packages of one target beyond the build: checked every time (a few
+# dpkg-query calls), installed as root, else the apt-get line is printed.
+DEPS_PARTS = deps-test deps-fuzz deps-bench deps-demo
+$(DEPS_PARTS):
+	@tools/install-deps $(@:deps-%=%)
 
 # Rebuild everything when the flags change (git's GIT-CFLAGS trick).
 $(FLAGS_STAMP): FORCE | $(DEPS_OK)
@@ -163,7 +175,7 @@ $(O)/tests/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $
 		tests/fuzz/fuzz-$*.c tests/fuzz/replay.c $(LIB) $(ZLIB_LIBS) -lm
 
 # The same targets under libFuzzer (clang), for make fuzz.
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | $(DEPS_OK)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | deps-fuzz
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -DPAL_VERSION='"$(PAL_VERSION)"' \
 		-Ilibcommon -O1 -g -fsanitize=fuzzer,address,undefined \
@@ -171,16 +183,19 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | $(DEPS_OK
 
 test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(MPI_TEST_BINS) $(REPLAY_BINS)
 
-check: deps test-progs
+check: test-progs
+	@tools/install-deps test
 	@O=$(O) SAN=$(SAN) sh tests/run
 
 fuzz: $(FUZZ_BINS)
 	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
 
 bench: $(PROGS) $(HELPER_BINS)
+	@tools/install-deps bench
 	@O=$(O) sh bench/run
 
 demo: $(PROGS)
+	@tools/install-deps demo
 	@sh examples/demo.sh
 
 install: $(PROGS)
@@ -204,7 +219,11 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps check test-progs fuzz bench demo install uninstall clean FORCE
+# make print-VAR: a variable's value, for tests (tests/t005-build.sh).
+print-%: FORCE
+	@echo '$($*)'
+
+.PHONY: all deps $(DEPS_PARTS) check test-progs fuzz bench demo install uninstall clean FORCE
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -13,20 +13,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
 #include "err.h"
+#include "hash.h"
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "stream.h"
 #include "banned.h"
 
 static const char usage_text[] =
 	"usage: pal-cat [-hV] [--columns list] [--compress[=level]] [--decompress]\n"
-	"               [--from csv|tsv] [--head n] [--info] [-o file] [--rows n]\n"
-	"               [--to csv|tsv] [--type name=dtype] [--verify] [file ...]\n";
+	"               [--from csv|tsv] [--head n] [--info] [-o file] [--progress]\n"
+	"               [--quiet] [--rows n] [--to csv|tsv] [--type name=dtype]\n"
+	"               [--verify] [file ...]\n";
+
+/* --help: one line an option, as pal-cat(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --columns=LIST     keep only these columns, in this order (a,b,c)\n"
+	"      --compress[=LEVEL]  compress every frame with zlib, LEVEL 1-9 (default 6)\n"
+	"      --decompress       store every frame uncompressed\n"
+	"      --from=FORMAT      read csv or tsv text instead of streams\n"
+	"  -h, --help             print this help and exit\n"
+	"      --head=N           stop after N rows\n"
+	"      --info             print a summary of the frames, rows and columns\n"
+	"  -o, --output=FILE      write to FILE, put in place once complete\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --rows=N           write data frames of N rows\n"
+	"      --to=FORMAT        write csv or tsv text instead of a stream\n"
+	"      --type=NAME=DTYPE  with --from, read column NAME as DTYPE (u8 ... f64)\n"
+	"      --verify           check every input to its end, and write nothing\n"
+	"  -V, --version          print the version and exit\n";
 
 enum mode { MODE_STREAM, MODE_TEXT, MODE_INFO, MODE_VERIFY };
 
@@ -35,6 +58,7 @@ struct cmdline {
 	int to_sep;			/* ',' or '\t' for --to */
 	int from_sep;			/* ',' or '\t' for --from, else 0 */
 	int level;			/* writer level, PAL_LEVEL_KEEP by default */
+	int progress;			/* enum progress_mode */
 	char **columns;			/* --columns */
 	uint32_t ncolumns;
 	uint64_t head;			/* --head, UINT64_MAX if not given */
@@ -64,8 +88,10 @@ static _Noreturn void usage(int status)
 	if (status == 0) {
 		fputs(usage_text, stdout);
 		fputs("\nRead pal streams (or CSV/TSV with --from) from the files, or\n"
-		      "standard input, and write one stream (or CSV/TSV with --to).\n"
-		      "See pal-cat(1).\n", stdout);
+		      "standard input, and write one stream (or CSV/TSV with --to).\n\n",
+		      stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-cat(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -86,6 +112,7 @@ static void parse_columns(struct cmdline *cl, const char *arg)
 {
 	char *s = hold(cl, arg), *save = NULL, *tok;
 
+	opt_list("--columns", arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!pal_name_valid(tok))
 			usage_die("--columns: invalid column name '%s'", tok);
@@ -104,6 +131,7 @@ static void parse_type(struct cmdline *cl, const char *arg)
 {
 	char *s = hold(cl, arg), *save = NULL, *tok;
 
+	opt_list("--type", arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		int dtype;
@@ -126,7 +154,8 @@ static void parse_type(struct cmdline *cl, const char *arg)
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_INFO = 256, OPT_VERIFY, OPT_TO, OPT_FROM, OPT_COMPRESS,
-	       OPT_DECOMPRESS, OPT_COLUMNS, OPT_HEAD, OPT_ROWS, OPT_TYPE };
+	       OPT_DECOMPRESS, OPT_COLUMNS, OPT_HEAD, OPT_ROWS, OPT_TYPE,
+	       OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "columns", required_argument, NULL, OPT_COLUMNS },
 		{ "compress", optional_argument, NULL, OPT_COMPRESS },
@@ -136,6 +165,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "info", no_argument, NULL, OPT_INFO },
 		{ "output", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "rows", required_argument, NULL, OPT_ROWS },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "type", required_argument, NULL, OPT_TYPE },
@@ -183,6 +214,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case 'o':
 			cl->output = optarg;
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case OPT_ROWS:
 			cl->rows = opt_u64("--rows", optarg, 1, PAL_MAX_PAYLOAD);
 			break;
@@ -209,6 +245,13 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			  "--columns, --head or --rows");
 	if (cl->mode == MODE_INFO && (cl->output || cl->rows))
 		usage_die("--info takes no -o or --rows");
+	/* CSV can be typed, so --from reads a terminal; a stream cannot. */
+	if (!cl->from_sep) {
+		if (argc == 0)
+			in_refuse_tty(NULL);
+		for (int i = 0; i < argc; i++)
+			in_refuse_tty(argv[i]);
+	}
 	if (argc == 0) {
 		static char dashname[] = "-";
 		static char *dash[] = { dashname, NULL };
@@ -230,15 +273,21 @@ static void cmdline_free(struct cmdline *cl)
 	free(cl->types);
 }
 
+/* An input's name in messages: its path, or "stdin" for "-". */
+static const char *input_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 /* ---- frame transformations --------------------------------------------- */
 
 /*
  * The view of f that the options ask for: the chosen columns, and at most
  * *left rows.  Returns 0 if f is unchanged (so it can be passed through).
  */
-static int select_view(const struct cmdline *cl, const struct pal_frame *f,
-		       struct pal_frame *view, struct pal_col *cols,
-		       uint64_t left)
+static int select_view(const struct cmdline *cl, const char *inname,
+		       const struct pal_frame *f, struct pal_frame *view,
+		       struct pal_col *cols, uint64_t left)
 {
 	*view = *f;
 	if (cl->ncolumns) {
@@ -246,9 +295,9 @@ static int select_view(const struct cmdline *cl, const struct pal_frame *f,
 			const struct pal_col *c = pal_col_find(f, cl->columns[i]);
 
 			if (!c)
-				die("no column '%s' (frame %" PRIu64
+				die("no column '%s' (%s: frame %" PRIu64
 				    " at offset %" PRIu64 ")", cl->columns[i],
-				    f->index, f->offset);
+				    inname, f->index, f->offset);
 			cols[i] = *c;
 		}
 		view->cols = cols;
@@ -307,29 +356,70 @@ struct colstat {
 	uint32_t width;
 	uint64_t n, nan;
 	double min, max, sum;
+	size_t next;			/* next colstat of the same hash, or NONE */
 };
+
+#define NONE SIZE_MAX
 
 struct info {
 	uint64_t data, meta, rows, compressed, bytes;
-	struct colstat *st;
-	size_t nst;
+	struct colstat *st;		/* in order of first appearance */
+	size_t nst, capst;
+	struct idmap byhash;		/* hash of a column -> first colstat */
 	struct pal_kv *kv;		/* metadata, copied */
-	size_t nkv;
+	size_t nkv, capkv;
 };
 
+/* Grow *p (of *cap elements of size sz) to hold n + 1, doubling. */
+static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	if (*cap > SIZE_MAX / sz)
+		die("out of memory");
+	return xrealloc(p, *cap * sz);
+}
+
+/* A hash of what tells columns apart in --info: name, dtype and width. */
+static uint64_t col_hash(const struct pal_col *c)
+{
+	uint64_t h = mix64(((uint64_t)c->width << 8) | (uint64_t)c->dtype);
+
+	for (const char *p = c->name; *p; p++)
+		h = mix64(h ^ (unsigned char)*p);
+	return h;
+}
+
+/*
+ * The statistics of column c, found by its hash (linear in the number of
+ * distinct columns over the whole input, however many schemas it has).
+ */
 static struct colstat *info_col(struct info *in, const struct pal_col *c)
 {
-	for (size_t i = 0; i < in->nst; i++)
-		if (!strcmp(in->st[i].name, c->name) &&
-		    in->st[i].dtype == c->dtype && in->st[i].width == c->width)
-			return &in->st[i];
-	in->st = xrealloc(in->st, (in->nst + 1) * sizeof(*in->st));
-	memset(&in->st[in->nst], 0, sizeof(*in->st));
-	memcpy(in->st[in->nst].name, c->name, sizeof(c->name));
-	in->st[in->nst].dtype = c->dtype;
-	in->st[in->nst].width = c->width;
-	in->st[in->nst].min = INFINITY;
-	in->st[in->nst].max = -INFINITY;
+	uint64_t h = col_hash(c), first;
+	struct colstat *s;
+
+	if (idmap_get(&in->byhash, h, &first))
+		for (size_t i = first; i != NONE; i = in->st[i].next)
+			if (!strcmp(in->st[i].name, c->name) &&
+			    in->st[i].dtype == c->dtype &&
+			    in->st[i].width == c->width)
+				return &in->st[i];
+	in->st = grow(in->st, &in->capst, in->nst, sizeof(*in->st));
+	s = &in->st[in->nst];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, c->name, sizeof(c->name));
+	s->dtype = c->dtype;
+	s->width = c->width;
+	s->min = INFINITY;
+	s->max = -INFINITY;
+	s->next = NONE;
+	if (!idmap_put(&in->byhash, h, in->nst, &first)) {
+		/* Same hash, another column: chain it behind the first. */
+		s->next = in->st[first].next;
+		in->st[first].next = in->nst;
+	}
 	return &in->st[in->nst++];
 }
 
@@ -340,7 +430,8 @@ static void info_frame(struct info *in, const struct pal_frame *f)
 	if (f->kind == PAL_META) {
 		in->meta++;
 		for (uint32_t i = 0; i < f->nkv; i++) {
-			in->kv = xrealloc(in->kv, (in->nkv + 1) * sizeof(*in->kv));
+			in->kv = grow(in->kv, &in->capkv, in->nkv,
+				      sizeof(*in->kv));
 			in->kv[in->nkv].key = xstrdup(f->kv[i].key);
 			in->kv[in->nkv++].value = xstrdup(f->kv[i].value);
 		}
@@ -410,6 +501,9 @@ struct sink {
 	struct info info;
 	uint64_t left;			/* rows still wanted (--head) */
 	uint64_t next_id;		/* for CSV inputs without ids */
+	const char *inname;		/* the input being read, for messages */
+	struct progress prog;		/* rows, frames and bytes read */
+	uint64_t bytes_before;		/* bytes of the inputs already read */
 };
 
 static void sink_text_frame(struct sink *s, const struct cmdline *cl,
@@ -425,9 +519,9 @@ static void sink_text_frame(struct sink *s, const struct cmdline *cl,
 		if (csv_write_header(s->text, f, cl->to_sep) < 0)
 			die_errno("write error (%s)", s->out.name);
 	} else if (!pal_same_schema(&cur, f)) {
-		die("columns change at frame %" PRIu64 " (offset %" PRIu64
-		    "): --to needs one schema; use --columns", f->index,
-		    f->offset);
+		die("columns change (%s: frame %" PRIu64 " at offset %" PRIu64
+		    "): --to needs one schema; use --columns", s->inname,
+		    f->index, f->offset);
 	}
 	if (csv_write_rows(s->text, f, cl->to_sep) < 0)
 		die_errno("write error (%s)", s->out.name);
@@ -449,7 +543,7 @@ static void sink_frame(struct sink *s, const struct cmdline *cl,
 		return;
 	}
 	/* Frames from CSV have no stored form to pass through. */
-	changed = select_view(cl, f, &view, cols, s->left) || !r;
+	changed = select_view(cl, s->inname, f, &view, cols, s->left) || !r;
 	s->left -= view.nrows;
 	switch (cl->mode) {
 	case MODE_INFO:
@@ -476,8 +570,15 @@ static void cat_stream(struct sink *s, const struct cmdline *cl,
 	struct pal_reader *r = xreader(fd, path);
 	const struct pal_frame *f;
 
-	while (s->left > 0 && xpal_read(r, &f) > 0)
+	s->inname = input_name(path);
+	while (s->left > 0 && xpal_read(r, &f) > 0) {
 		sink_frame(s, cl, r, f);
+		s->prog.done += f->nrows;
+		s->prog.frames++;
+		s->prog.bytes = s->bytes_before + pal_reader_offset(r);
+		progress_show(&s->prog);
+	}
+	s->bytes_before += pal_reader_offset(r);
 	pal_reader_free(r);
 	if (fd != 0)
 		close(fd);
@@ -497,6 +598,7 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 
 	if (!fp)
 		die_errno("cannot read '%s'", path);
+	s->inname = input_name(path);
 	cr = csv_reader_open(fp, path, cl->from_sep, cl->types, cl->ntypes, &err);
 	if (!cr)
 		die("%s", err.msg);
@@ -506,10 +608,17 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 	if (!b)
 		die("out of memory");
 	while (s->left > 0 && (k = csv_read(cr, b, &err)) > 0) {
+		off_t at = ftello(fp);
+
 		b->f.index++;
 		sink_frame(s, cl, NULL, &b->f);
 		pal_batch_clear(b);
+		s->prog.done += (uint64_t)k;
+		if (at > 0)
+			s->prog.bytes = s->bytes_before + (uint64_t)at;
+		progress_show(&s->prog);
 	}
+	s->bytes_before = s->prog.bytes;
 	if (s->left > 0 && k < 0)
 		die("%s", err.msg);
 	s->next_id = csv_next_id(cr);
@@ -519,11 +628,35 @@ static void cat_text(struct sink *s, const struct cmdline *cl,
 		fclose(fp);
 }
 
+/*
+ * The bytes of all inputs, when each is a regular file (stdin included), for
+ * the share of the work done; else 0.
+ */
+static uint64_t inputs_size(const struct cmdline *cl)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < cl->ninputs; i++) {
+		const char *p = cl->inputs[i];
+		struct stat st;
+
+		if ((strcmp(p, "-") ? stat(p, &st) : fstat(0, &st)) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+		sum += (uint64_t)st.st_size;
+	}
+	return sum;
+}
+
 static void sink_open(struct sink *s, const struct cmdline *cl)
 {
 	memset(s, 0, sizeof(*s));
 	s->left = cl->head;
 	out_open(&s->out, cl->output);
+	/* --info prints at the end only: a terminal then is no obstacle. */
+	progress_start(&s->prog, cl->progress, "rows",
+		       cl->mode == MODE_INFO ? -1 : s->out.fd);
+	s->prog.total_bytes = inputs_size(cl);
 	if (cl->mode == MODE_STREAM) {
 		out_refuse_tty(&s->out);
 		s->w = xwriter(s->out.fd, s->out.name, cl->level);
@@ -534,6 +667,7 @@ static void sink_open(struct sink *s, const struct cmdline *cl)
 
 static void sink_close(struct sink *s, const struct cmdline *cl)
 {
+	progress_end(&s->prog);
 	switch (cl->mode) {
 	case MODE_STREAM:
 		rebatch_flush(&s->rb, s->w);
@@ -554,6 +688,7 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
 	}
 	free(s->info.kv);
 	free(s->info.st);
+	idmap_free(&s->info.byhash);
 	out_commit(&s->out);
 }
 
@@ -563,24 +698,34 @@ static void sink_close(struct sink *s, const struct cmdline *cl)
  */
 static int verify(const struct cmdline *cl)
 {
+	struct progress prog;
+	uint64_t before = 0;
 	int failed = 0;
 
+	progress_start(&prog, cl->progress, "rows", -1);
+	prog.total_bytes = inputs_size(cl);
 	for (int i = 0; i < cl->ninputs; i++) {
 		int fd = xopen_in(cl->inputs[i]);
 		struct pal_reader *r = xreader(fd, cl->inputs[i]);
 		const struct pal_frame *f;
 		int k;
 
-		while ((k = pal_read(r, &f)) > 0)
-			;
+		while ((k = pal_read(r, &f)) > 0) {
+			prog.done += f->nrows;
+			prog.frames++;
+			prog.bytes = before + pal_reader_offset(r);
+			progress_show(&prog);
+		}
 		if (k < 0) {
 			warnx("%s", pal_reader_error(r)->msg);
 			failed++;
 		}
+		before += pal_reader_offset(r);
 		pal_reader_free(r);
 		if (fd != 0)
 			close(fd);
 	}
+	progress_end(&prog);
 	return failed;
 }
 

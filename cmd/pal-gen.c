@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "proc.h"
+#include "progress.h"
 #include "rng.h"
 #include "stream.h"
 #include "banned.h"
@@ -37,8 +40,34 @@ static const char usage_text[] =
 	"usage: pal-gen [-hV] [--bounds lo:hi,...] [--copies k] [--dim d] [--dt t]\n"
 	"               [--exec command] [--friction g] [-i file] [--keep list]\n"
 	"               [--method name] [--n n] [-o file] [--perturb sigma]\n"
-	"               [--scramble] [--seed s] [--skip k] [--start-id id]\n"
-	"               [--temperature kt] [--walk langevin]\n";
+	"               [--progress] [--quiet] [--scramble] [--seed s] [--skip k]\n"
+	"               [--start-id id] [--temperature kt] [--walk langevin]\n";
+
+/* --help: one line an option, as pal-gen(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --bounds=LO:HI,...  the box: one range per dimension, or one for all\n"
+	"      --copies=K         output rows per input row (default 1)\n"
+	"      --dim=D            the dimension (default: as many as --bounds has ranges)\n"
+	"      --dt=T             the time step of --walk (required)\n"
+	"      --exec=COMMAND     write what COMMAND prints\n"
+	"      --friction=G       the friction coefficient of --walk (default 1)\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       the old points to step from (default: standard input)\n"
+	"      --keep=LIST        also pass these input columns through (a,b,c)\n"
+	"      --method=NAME      the design: uniform, normal, sobol, halton, lhs, grid\n"
+	"      --n=N              points to make (for grid, per dimension)\n"
+	"  -o, --output=FILE      write to FILE, put in place once complete\n"
+	"      --perturb=SIGMA    move each point by a normal step (SIGMA,... per axis)\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --scramble         randomize sobol or halton with --seed\n"
+	"      --seed=S           the seed of random points and steps (default 0)\n"
+	"      --skip=K           start sobol or halton at point K\n"
+	"      --start-id=ID      the first id written (default 0)\n"
+	"      --temperature=KT   the temperature of --walk, in energy units (required)\n"
+	"  -V, --version          print the version and exit\n"
+	"      --walk=langevin    take one overdamped Langevin step from each point\n";
 
 enum mode { MODE_DESIGN, MODE_PERTURB, MODE_WALK, MODE_EXEC };
 enum method { UNIFORM, NORMAL, SOBOL, HALTON, LHS, GRID };
@@ -78,6 +107,7 @@ struct cmdline {
 	const char *exec;
 	const char *input;
 	const char *output;
+	int progress;			/* enum progress_mode */
 };
 
 /*
@@ -90,8 +120,10 @@ static _Noreturn void usage(int status)
 		fputs(usage_text, stdout);
 		fputs("\nWrite candidate points as a pal stream: a design of --n\n"
 		      "points (--method), steps from the points of an input stream\n"
-		      "(--perturb, --walk), or what a command prints (--exec).\n"
-		      "See pal-gen(1).\n", stdout);
+		      "(--perturb, --walk), or what a command prints (--exec).\n\n",
+		      stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-gen(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -106,6 +138,7 @@ static void parse_bounds(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--bounds", arg);
 	cl->bounds_arg = arg;
 	cl->nbounds = 0;
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -140,6 +173,7 @@ static void parse_sigma(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--perturb", arg);
 	cl->nsigma = 0;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -167,6 +201,7 @@ static void parse_keep(struct cmdline *cl, const char *arg)
 {
 	char *s = xstrdup(arg), *save = NULL, *tok;
 
+	opt_list("--keep", arg);
 	free(cl->keep_buf);
 	free(cl->keep);
 	cl->keep = NULL;
@@ -303,7 +338,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	enum { OPT_BOUNDS = 256, OPT_COPIES, OPT_DIM, OPT_DT, OPT_EXEC,
 	       OPT_FRICTION, OPT_KEEP, OPT_METHOD, OPT_N, OPT_PERTURB,
 	       OPT_SCRAMBLE, OPT_SEED, OPT_SKIP, OPT_START_ID,
-	       OPT_TEMPERATURE, OPT_WALK };
+	       OPT_TEMPERATURE, OPT_WALK, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "bounds", required_argument, NULL, OPT_BOUNDS },
 		{ "copies", required_argument, NULL, OPT_COPIES },
@@ -318,6 +353,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "n", required_argument, NULL, OPT_N },
 		{ "output", required_argument, NULL, 'o' },
 		{ "perturb", required_argument, NULL, OPT_PERTURB },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "scramble", no_argument, NULL, OPT_SCRAMBLE },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "skip", required_argument, NULL, OPT_SKIP },
@@ -386,6 +423,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->n = opt_u64("--n", optarg, 0, UINT64_MAX);
 			cl->n_set = 1;
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case 'o':
 			cl->output = optarg;
 			break;
@@ -428,6 +470,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		usage_die("unexpected argument '%s' (read old points with -i "
 			  "or from standard input)", argv[optind]);
 	check_args(cl);
+	if (cl->mode == MODE_PERTURB || cl->mode == MODE_WALK)
+		in_refuse_tty(cl->input);
 }
 
 /* ---- designs ------------------------------------------------------------- */
@@ -443,7 +487,8 @@ static double to_box(double u, double lo, double hi)
 	return v > hi ? hi : v;
 }
 
-static void gen_design(const struct cmdline *cl, struct pal_writer *w)
+static void gen_design(const struct cmdline *cl, struct pal_writer *w,
+		       struct progress *prog)
 {
 	struct pal_col schema[2] = {
 		{ .name = "id", .dtype = PAL_U64, .width = 1 },
@@ -509,10 +554,13 @@ static void gen_design(const struct cmdline *cl, struct pal_writer *w)
 		if (++b->f.nrows == b->cap) {
 			xpal_write(w, &b->f);
 			pal_batch_clear(b);
+			prog->done = i + 1;
+			progress_show(prog);
 		}
 	}
 	if (b->f.nrows)
 		xpal_write(w, &b->f);
+	prog->done = cl->n;
 	pal_batch_free(b);
 	sobol_free(sob);
 	halton_free(hal);
@@ -555,9 +603,11 @@ struct stepper {
 	int ids_left;			/* 0 once next_id has wrapped */
 	struct rng r;
 	double drift, noise;		/* --walk: dt/friction, sqrt(2 kT dt/friction) */
+	const char *inname;		/* the input, for messages ("stdin") */
 };
 
-static const struct pal_col *need_col(const struct pal_frame *f,
+static const struct pal_col *need_col(const struct stepper *s,
+				      const struct pal_frame *f,
 				      const char *name, int dtype,
 				      uint32_t width, int required)
 {
@@ -565,15 +615,17 @@ static const struct pal_col *need_col(const struct pal_frame *f,
 
 	if (!c) {
 		if (required)
-			die("input has no column '%s' (frame %" PRIu64
-			    " at offset %" PRIu64 ")", name, f->index, f->offset);
+			die("input has no column '%s' (%s: frame %" PRIu64
+			    " at offset %" PRIu64 ")", name, s->inname,
+			    f->index, f->offset);
 		return NULL;
 	}
 	if ((dtype && c->dtype != dtype) || (width && c->width != width))
 		die("input column '%s' is %s of width %" PRIu32 ", not %s of "
-		    "width %" PRIu32 " (frame %" PRIu64 " at offset %" PRIu64
-		    ")", name, pal_dtype_name(c->dtype), c->width,
-		    pal_dtype_name(dtype), width, f->index, f->offset);
+		    "width %" PRIu32 " (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 ")", name, pal_dtype_name(c->dtype), c->width,
+		    pal_dtype_name(dtype), width, s->inname, f->index,
+		    f->offset);
 	return c;
 }
 
@@ -597,7 +649,8 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 	}
 	if (cl->nbounds && cl->nbounds != s->dim)
 		die("input x has width %" PRIu32 " but --bounds gives %" PRIu32
-		    " ranges", s->dim, cl->nbounds);
+		    " ranges (%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+		    s->dim, cl->nbounds, s->inname, f->index, f->offset);
 	if (cl->mode == MODE_PERTURB && cl->nsigma == 1 && s->dim > 1) {
 		cl->sigma = xrealloc(cl->sigma, s->dim * sizeof(double));
 		for (uint32_t j = 1; j < s->dim; j++)
@@ -606,7 +659,8 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 	}
 	if (cl->mode == MODE_PERTURB && cl->nsigma != s->dim)
 		die("--perturb has %" PRIu32 " values but input x has width %"
-		    PRIu32, cl->nsigma, s->dim);
+		    PRIu32 " (%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+		    cl->nsigma, s->dim, s->inname, f->index, f->offset);
 	schema[n++] = (struct pal_col){ .name = "id", .dtype = PAL_U64,
 					.width = 1 };
 	schema[n++] = (struct pal_col){ .name = "x", .dtype = PAL_F64,
@@ -620,7 +674,7 @@ static void stepper_start(struct stepper *s, const struct pal_frame *f,
 						.dtype = PAL_U64, .width = 1 };
 	s->nown = n;
 	for (uint32_t k = 0; k < cl->nkeep; k++) {
-		const struct pal_col *c = need_col(f, cl->keep[k], 0, 0, 1);
+		const struct pal_col *c = need_col(s, f, cl->keep[k], 0, 0, 1);
 
 		schema[n] = *c;
 		schema[n++].data = NULL;
@@ -634,30 +688,30 @@ static void find_incols(struct stepper *s, const struct pal_frame *f,
 			struct incols *in)
 {
 	const struct cmdline *cl = s->cl;
-	const struct pal_col *x = need_col(f, "x", PAL_F64, 0, 1);
+	const struct pal_col *x = need_col(s, f, "x", PAL_F64, 0, 1);
 	const struct pal_col *c;
 
 	if (!s->b)
 		stepper_start(s, f, x);
 	if (x->width != s->dim)
 		die("input x changes width from %" PRIu32 " to %" PRIu32
-		    " (frame %" PRIu64 " at offset %" PRIu64 ")", s->dim,
-		    x->width, f->index, f->offset);
+		    " (%s: frame %" PRIu64 " at offset %" PRIu64 ")", s->dim,
+		    x->width, s->inname, f->index, f->offset);
 	in->x = x->data;
-	in->id = need_col(f, "id", PAL_U64, 1, 1)->data;
-	c = need_col(f, "walker", PAL_U64, 1, 0);
+	in->id = need_col(s, f, "id", PAL_U64, 1, 1)->data;
+	c = need_col(s, f, "walker", PAL_U64, 1, 0);
 	in->walker = c ? c->data : NULL;
 	in->step = NULL;
 	in->grad = NULL;
 	if (cl->mode == MODE_WALK) {
-		in->grad = need_col(f, "grad", PAL_F64, s->dim, 1)->data;
-		c = need_col(f, "step", PAL_U64, 1, 0);
+		in->grad = need_col(s, f, "grad", PAL_F64, s->dim, 1)->data;
+		c = need_col(s, f, "step", PAL_U64, 1, 0);
 		in->step = c ? c->data : NULL;
 	}
 	for (uint32_t k = 0; k < cl->nkeep; k++) {
 		const struct pal_col *want = &s->b->f.cols[s->nown + k];
 
-		in->keep[k] = need_col(f, want->name, want->dtype, want->width,
+		in->keep[k] = need_col(s, f, want->name, want->dtype, want->width,
 				       1);
 	}
 }
@@ -672,15 +726,17 @@ static void check_point(const struct stepper *s, const struct incols *in,
 	for (uint32_t j = 0; j < s->dim; j++) {
 		if (!isfinite(x[j]))
 			die("input row id %" PRIu64 " has a non-finite x "
-			    "(x.%" PRIu32 " = %g)", in->id[r], j, x[j]);
+			    "(%s: x.%" PRIu32 " = %g)", in->id[r], s->inname,
+			    j, x[j]);
 		if (in->grad && !isfinite(in->grad[r * s->dim + j]))
 			die("input row id %" PRIu64 " has a non-finite grad "
-			    "(grad.%" PRIu32 " = %g)", in->id[r], j,
-			    in->grad[r * s->dim + j]);
+			    "(%s: grad.%" PRIu32 " = %g)", in->id[r],
+			    s->inname, j, in->grad[r * s->dim + j]);
 		if (cl->nbounds && (x[j] < cl->lo[j] || x[j] > cl->hi[j]))
 			die("input row id %" PRIu64 " is outside --bounds "
-			    "(x.%" PRIu32 " = %.17g not in [%.17g, %.17g])",
-			    in->id[r], j, x[j], cl->lo[j], cl->hi[j]);
+			    "(%s: x.%" PRIu32 " = %.17g not in [%.17g, %.17g])",
+			    in->id[r], s->inname, j, x[j], cl->lo[j],
+			    cl->hi[j]);
 	}
 }
 
@@ -713,7 +769,8 @@ static void step_row(struct stepper *s, const struct incols *in, uint64_t r)
 				y[j] = reflect(y[j], cl->lo[j], cl->hi[j]);
 			else if (!isfinite(y[j]))
 				die("step from input row id %" PRIu64 " is not "
-				    "finite (x.%" PRIu32 ")", in->id[r], j);
+				    "finite (%s: x.%" PRIu32 ")", in->id[r],
+				    s->inname, j);
 		}
 		((uint64_t *)o->cols[k++].data)[row] = in->id[r];
 		((uint64_t *)o->cols[k++].data)[row] =
@@ -734,7 +791,20 @@ static void step_row(struct stepper *s, const struct incols *in, uint64_t r)
 	}
 }
 
-static void gen_steps(struct cmdline *cl, struct pal_writer *w)
+/* The size of the input at path (NULL or "-": stdin) if it is a regular
+ * file, else 0. */
+static uint64_t input_size(const char *path)
+{
+	struct stat st;
+
+	if ((path && strcmp(path, "-") ? stat(path, &st) : fstat(0, &st)) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+static void gen_steps(struct cmdline *cl, struct pal_writer *w,
+		      struct progress *prog)
 {
 	int fd = xopen_in(cl->input);
 	struct pal_reader *r = xreader(fd, cl->input ? cl->input : "-");
@@ -743,6 +813,7 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 			     .ids_left = 1 };
 	struct incols in;
 
+	s.inname = cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
 	rng_seed(&s.r, cl->seed, 0);
 	s.drift = cl->dt / cl->friction;
 	s.noise = sqrt(2.0 * cl->temperature * s.drift);
@@ -756,6 +827,9 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 			check_point(&s, &in, i);
 			step_row(&s, &in, i);
 		}
+		prog->done += f->nrows;
+		prog->bytes = pal_reader_offset(r);
+		progress_show(prog);
 	}
 	if (s.b && s.b->f.nrows)
 		xpal_write(w, &s.b->f);
@@ -769,7 +843,7 @@ static void gen_steps(struct cmdline *cl, struct pal_writer *w)
 
 struct child {
 	const char *cmd;
-	pid_t pid;
+	struct proc_child pc;		/* its process group dies with us */
 	int fd;				/* our end of its standard output */
 };
 
@@ -784,36 +858,43 @@ static void setenv_u64(const char *name, uint64_t v)
 /*
  * Run cl->exec through /bin/sh -c with its standard output on a socket (so
  * that its first bytes can be peeked at), its standard input from -i or
- * ours, and the options in its environment.
+ * ours, and the options in its environment.  It runs in a process group of
+ * its own (proc.h), killed if we die, by a signal or by SIGKILL; since a
+ * background group cannot read the terminal, a terminal as our standard
+ * input becomes /dev/null for it.
  */
-static void child_start(struct child *ch, const struct cmdline *cl,
-			const struct out *o)
+static void child_start(struct child *ch, const struct cmdline *cl)
 {
+	char *sh = proc_sh_command(cl->exec);
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", sh, NULL };
+	struct proc_spec spec = { .argv = argv, .fd_err = -1 };
+	struct pal_error err;
 	int sv[2], in = cl->input ? xopen_in(cl->input) : 0;
 
 	ch->cmd = cl->exec;
+	if (!sh)
+		die("out of memory");
+	if (in == 0 && isatty(0)) {
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			die_errno("cannot open '/dev/null'");
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("cannot make a socket for '%s'", cl->exec);
-	if (o->fd > 2)
-		(void)fcntl(o->fd, F_SETFD, FD_CLOEXEC);
+	setenv_u64("PAL_SEED", cl->seed);
+	setenv_u64("PAL_START_ID", cl->start_id);
+	if (cl->n_set)
+		setenv_u64("PAL_N", cl->n);
+	if (cl->dim)
+		setenv_u64("PAL_DIM", cl->dim);
+	if (cl->bounds_arg)
+		setenv("PAL_BOUNDS", cl->bounds_arg, 1);
+	spec.fd_in = in;
+	spec.fd_out = sv[1];
 	fflush(NULL);
-	ch->pid = fork();
-	if (ch->pid < 0)
-		die_errno("cannot fork for '%s'", cl->exec);
-	if (ch->pid == 0) {
-		if (dup2(sv[1], 1) < 0 || (in != 0 && dup2(in, 0) < 0))
-			_exit(127);
-		setenv_u64("PAL_SEED", cl->seed);
-		setenv_u64("PAL_START_ID", cl->start_id);
-		if (cl->n_set)
-			setenv_u64("PAL_N", cl->n);
-		if (cl->dim)
-			setenv_u64("PAL_DIM", cl->dim);
-		if (cl->bounds_arg)
-			setenv("PAL_BOUNDS", cl->bounds_arg, 1);
-		execl("/bin/sh", "sh", "-c", cl->exec, (char *)NULL);
-		_exit(127);
-	}
+	if (proc_start(&ch->pc, &spec, &err) < 0)
+		die("%s", err.msg);
+	free(sh);
 	close(sv[1]);
 	if (in != 0)
 		close(in);
@@ -837,47 +918,38 @@ static int child_status(const struct child *ch, int st, char *buf, size_t cap)
 	return 0;
 }
 
-static int child_wait(const struct child *ch)
-{
-	int st;
-
-	while (waitpid(ch->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			die_errno("cannot wait for '%s'", ch->cmd);
-	return st;
-}
-
 /*
  * The child printed something we cannot use: stop it, and die naming both
  * the defect and, if the child had failed on its own, how.
  */
-static _Noreturn void child_bad_output(const struct child *ch, const char *why)
+static _Noreturn void child_bad_output(struct child *ch, const char *why)
 {
 	char how[512];
 	int st;
 
 	close(ch->fd);
 	/* A command whose output ended is exiting: give it 100 ms, so that
-	 * its own status is what we report, then stop it. */
-	for (int i = 0; i < 20 && waitpid(ch->pid, &st, WNOHANG) == 0; i++)
+	 * its own status is what we report, then stop it (its group). */
+	for (int i = 0; i < 20 && !proc_poll(&ch->pc); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
-	if (waitpid(ch->pid, &st, WNOHANG) == 0) {
-		kill(ch->pid, SIGTERM);
-		st = child_wait(ch);
+	if (!proc_poll(&ch->pc)) {
+		proc_kill(&ch->pc, SIGTERM);
+		st = proc_wait(&ch->pc);
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)
 			die("bad output from command '%s': %s", ch->cmd, why);
 	}
+	st = ch->pc.wstatus;
 	if (!child_status(ch, st, how, sizeof(how)))
 		die("%s, and its output is bad: %s", how, why);
 	die("bad output from command '%s': %s", ch->cmd, why);
 }
 
 /* Reap the child after its output ended; die unless it exited 0. */
-static void child_finish(const struct child *ch)
+static void child_finish(struct child *ch)
 {
 	char how[512];
 
-	if (!child_status(ch, child_wait(ch), how, sizeof(how)))
+	if (!child_status(ch, proc_wait(&ch->pc), how, sizeof(how)))
 		die("%s (its output is discarded as incomplete)", how);
 }
 
@@ -985,7 +1057,7 @@ width_ok:
 	return NULL;
 }
 
-static void exec_pal(const struct cmdline *cl, const struct child *ch,
+static void exec_pal(const struct cmdline *cl, struct child *ch,
 		     struct pal_writer *w)
 {
 	struct pal_reader *r = xreader(ch->fd, "command output");
@@ -1006,7 +1078,7 @@ static void exec_pal(const struct cmdline *cl, const struct child *ch,
 	close(ch->fd);
 }
 
-static void exec_csv(const struct cmdline *cl, const struct child *ch,
+static void exec_csv(const struct cmdline *cl, struct child *ch,
 		     struct pal_writer *w)
 {
 	static const cookie_io_functions_t io = { .read = tap_read };
@@ -1059,14 +1131,13 @@ static void exec_csv(const struct cmdline *cl, const struct child *ch,
 	close(ch->fd);
 }
 
-static void gen_exec(const struct cmdline *cl, const struct out *o,
-		     struct pal_writer *w)
+static void gen_exec(const struct cmdline *cl, struct pal_writer *w)
 {
 	struct child ch;
 	unsigned char magic[1];
 	ssize_t n;
 
-	child_start(&ch, cl, o);
+	child_start(&ch, cl);
 	/*
 	 * One byte tells: a pal stream starts with 0x89, which no CSV text
 	 * does (in UTF-8 it cannot start a character).  The pal reader then
@@ -1089,24 +1160,32 @@ int main(int argc, char **argv)
 	struct cmdline cl;
 	struct out out;
 	struct pal_writer *w;
+	struct progress prog;
 
 	pal_init("pal-gen");
 	parse_args(&cl, argc, argv);
 	out_open(&out, cl.output);
 	out_refuse_tty(&out);
 	w = xwriter(out.fd, out.name, PAL_LEVEL_KEEP);
+	/* Points made of --n, or input rows stepped (and bytes read of the
+	 * input's size, for the share done). */
+	progress_start(&prog, cl.progress,
+		       cl.mode == MODE_DESIGN ? "points" : "rows", out.fd);
 	switch (cl.mode) {
 	case MODE_DESIGN:
-		gen_design(&cl, w);
+		prog.total = cl.n;
+		gen_design(&cl, w, &prog);
 		break;
 	case MODE_PERTURB:
 	case MODE_WALK:
-		gen_steps(&cl, w);
+		prog.total_bytes = input_size(cl.input);
+		gen_steps(&cl, w, &prog);
 		break;
 	case MODE_EXEC:
-		gen_exec(&cl, &out, w);
+		gen_exec(&cl, w);
 		break;
 	}
+	progress_end(&prog);
 	xpal_finish(w);
 	pal_writer_free(w);
 	out_commit(&out);

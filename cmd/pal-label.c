@@ -12,9 +12,10 @@
  *     result frames (columns RC_*);
  *   - rank 0's bookkeeping (struct label): the input, slots for the rows in
  *     flight, the order queue, the output batch, and the journal, which is
- *     touched only by open_journal (restore at start), restored_take (look a
- *     row up when it is read), journal_put (a result, as it arrives) and
- *     journal_sync (to the disk, before new work is handed out);
+ *     touched only by open_journal (check and index it at start), restore
+ *     (look a row up when it is read), journal_row (a result, success or
+ *     failure, as it arrives) and journal_sync_rows (to the disk, before new
+ *     work is handed out and before rows are written out);
  *   - main.
  */
 #include <fcntl.h>
@@ -35,6 +36,8 @@
 #include "num.h"
 #include "opt.h"
 #include "oracle.h"
+#include "proc.h"
+#include "progress.h"
 #include "rng.h"
 #include "stream.h"
 #include "testfn.h"
@@ -45,10 +48,42 @@ static const char usage_text[] =
 	"                 [--builtin name] [--chunk n] [--delay spec]\n"
 	"                 [--dispatch-only] [--exec cmd] [--grad]\n"
 	"                 [--heartbeat sec] [--inflight k] [--journal file]\n"
-	"                 [--keep-workdir] [--noise sigma]\n"
+	"                 [--journal-any-oracle] [--keep-workdir] [--noise sigma]\n"
 	"                 [--on-fail keep|skip|abort] [--ordered] [--outputs k]\n"
-	"                 [--retries n] [--seed s] [--timeout sec]\n"
-	"                 [--workdir dir] [file]\n";
+	"                 [--progress] [--quiet] [--retries n] [--retry-failed]\n"
+	"                 [--seed s] [--timeout sec] [--workdir dir] [file]\n";
+
+/* --help: one line an option, as pal-label(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --batch=N          send rows to the ranks N at a time (default: 10 ms)\n"
+	"      --builtin=NAME     label with the built-in function NAME (below)\n"
+	"      --chunk=N          give each run of the command up to N rows (default 1)\n"
+	"      --delay=SPEC       make built-ins last 10ms, exp:MEAN or uniform:MIN:MAX\n"
+	"      --dispatch-only    under MPI, rank 0 runs no rows itself\n"
+	"      --exec=CMD         label by running CMD through /bin/sh -c\n"
+	"      --grad             add the column grad, the built-in's gradient\n"
+	"      --heartbeat=SEC    end the job if a rank is silent SEC (default 60s)\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
+	"      --inflight=K       keep up to K batches waiting at each rank (default 2)\n"
+	"  -j, --jobs=JOBS        run up to JOBS rows at once on each rank (default 1)\n"
+	"      --journal=FILE     journal finished rows in FILE; take those there\n"
+	"      --journal-any-oracle  accept a journal of another oracle (warns)\n"
+	"      --keep-workdir     keep each call's scratch directory after a success too\n"
+	"      --noise=SIGMA      add normal noise of std SIGMA to built-in y\n"
+	"  -o, --output=FILE      write to FILE, put in place once complete\n"
+	"      --on-fail=POLICY   after a failed row: keep (default), skip or abort\n"
+	"      --ordered          write rows in input order\n"
+	"      --outputs=K        the command prints K numbers per row\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --retries=N        run a failed call again, up to N times (default 0)\n"
+	"      --retry-failed     run the journal's failed rows again\n"
+	"      --seed=S           seed of --noise and --delay (default 0)\n"
+	"      --timeout=SEC      kill a call that runs longer than SEC (10s, 5m, 2h)\n"
+	"  -V, --version          print the version and exit\n"
+	"      --workdir=DIR      run each call in a fresh scratch directory under DIR\n";
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
 enum { DELAY_NONE, DELAY_FIXED, DELAY_EXP, DELAY_UNIFORM };
@@ -72,7 +107,9 @@ struct cmdline {
 	double heartbeat;		/* seconds; 0: the farm's default */
 	int on_fail;
 	int ordered, dispatch_only;
+	int progress;			/* enum progress_mode */
 	const char *journal, *input, *output;
+	int any_oracle, retry_failed;	/* --journal-any-oracle, --retry-failed */
 };
 
 static _Noreturn void usage(int status)
@@ -84,10 +121,12 @@ static _Noreturn void usage(int status)
 		fputs(usage_text, stdout);
 		fputs("\nLabel the rows of a pal stream (id, x) with y, by a "
 		      "built-in function or\nby running CMD per row, over MPI "
-		      "ranks under mpirun.  Built-ins:\n", stdout);
+		      "ranks under mpirun.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nBuilt-ins (--builtin):\n", stdout);
 		for (size_t i = 0; i < n; i++)
 			printf("  %-14s %s\n", all[i].name, all[i].summary);
-		fputs("See pal-label(1).\n", stdout);
+		fputs("\nSee pal-label(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -125,9 +164,10 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BATCH = 256, OPT_BUILTIN, OPT_CHUNK, OPT_DELAY,
 	       OPT_DISPATCH_ONLY, OPT_EXEC, OPT_GRAD, OPT_HEARTBEAT, OPT_INFLIGHT,
-	       OPT_JOURNAL, OPT_KEEP_WORKDIR, OPT_NOISE, OPT_ON_FAIL,
-	       OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES, OPT_SEED, OPT_TIMEOUT,
-	       OPT_WORKDIR };
+	       OPT_JOURNAL, OPT_JOURNAL_ANY_ORACLE, OPT_KEEP_WORKDIR, OPT_NOISE,
+	       OPT_ON_FAIL, OPT_ORDERED, OPT_OUTPUTS, OPT_RETRIES,
+	       OPT_RETRY_FAILED, OPT_SEED, OPT_TIMEOUT, OPT_WORKDIR,
+	       OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "builtin", required_argument, NULL, OPT_BUILTIN },
@@ -142,13 +182,18 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "input", required_argument, NULL, 'i' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "journal", required_argument, NULL, OPT_JOURNAL },
+		{ "journal-any-oracle", no_argument, NULL,
+		  OPT_JOURNAL_ANY_ORACLE },
 		{ "keep-workdir", no_argument, NULL, OPT_KEEP_WORKDIR },
 		{ "noise", required_argument, NULL, OPT_NOISE },
 		{ "on-fail", required_argument, NULL, OPT_ON_FAIL },
 		{ "ordered", no_argument, NULL, OPT_ORDERED },
 		{ "output", required_argument, NULL, 'o' },
 		{ "outputs", required_argument, NULL, OPT_OUTPUTS },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "version", no_argument, NULL, 'V' },
@@ -209,6 +254,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_JOURNAL:
 			cl->journal = optarg;
 			break;
+		case OPT_JOURNAL_ANY_ORACLE:
+			cl->any_oracle = 1;
+			break;
 		case OPT_KEEP_WORKDIR:
 			cl->keep_workdir = 1;
 			break;
@@ -239,9 +287,17 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->outputs = (uint32_t)opt_u64("--outputs", optarg,
 							    1, PAL_MAX_WIDTH);
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case OPT_RETRIES:
 			cl->retries = (uint32_t)opt_u64("--retries", optarg,
 							    0, 1000);
+			break;
+		case OPT_RETRY_FAILED:
+			cl->retry_failed = 1;
 			break;
 		case OPT_SEED:
 			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
@@ -273,6 +329,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	}
 	if (!builtin == !cl->exec)
 		usage_die("give one of --builtin and --exec");
+	if ((cl->any_oracle || cl->retry_failed) && !cl->journal)
+		usage_die("--journal-any-oracle and --retry-failed apply to "
+			  "--journal");
 	if (builtin) {
 		cl->fn = testfn_find(builtin);
 		if (!cl->fn)
@@ -744,7 +803,9 @@ static int timers_step(struct local *L, double timeout)
 	int progress = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
-		double now = oracle_now(), next = -1;
+		/* Delays run on the monotonic clock; t0, t1 are reported,
+		 * so wall-clock times. */
+		double now = pal_clock_mono(), next = -1;
 
 		for (unsigned i = 0; i < L->ntm;) {
 			struct timer *t = &L->tm[i];
@@ -754,7 +815,7 @@ static int timers_step(struct local *L, double timeout)
 				double *g = L->tgrad + (size_t)i * L->d;
 
 				deliver(L, &done.row, done.status, 1, &done.y,
-					g, done.t0, now, "non-finite result");
+					g, done.t0, pal_clock_wall(), "non-finite result");
 				L->ntm--;
 				if (i != L->ntm) {
 					*t = L->tm[L->ntm];
@@ -770,7 +831,7 @@ static int timers_step(struct local *L, double timeout)
 			struct timer *t = &L->tm[L->ntm];
 
 			t->row = L->q[L->qhead];
-			t->t0 = now;
+			t->t0 = pal_clock_wall();
 			t->status = builtin_eval(L, t->row.id,
 						 L->qx + L->qhead * L->d, &t->y,
 						 L->tgrad + (size_t)L->ntm * L->d);
@@ -843,11 +904,11 @@ static void local_init(struct local *L, const struct cmdline *cl, int rank,
 			.timeout = cl->timeout, .workdir = cl->workdir,
 			.keep_workdir = cl->keep_workdir, .rank = rank,
 		};
-		char err[600];
+		struct pal_error err;
 
-		L->orc = oracle_new(&oo, err, sizeof(err));
+		L->orc = oracle_new(&oo, &err);
 		if (!L->orc)
-			die("%s", err);
+			die("%s", err.msg);
 		L->calls = xcalloc(cl->jobs, sizeof(*L->calls));
 	}
 	L->ev = (struct farm_eval){
@@ -865,9 +926,12 @@ struct slot {
 	uint8_t state;
 	uint8_t ynan;			/* y is NaN (failed before k was known) */
 	uint8_t skip;			/* not to be written (--on-fail skip) */
+	uint8_t restored;		/* finished in the journal */
+	uint8_t retry;			/* re-runs a failed row of the journal */
 	int32_t status, rank;
 	uint64_t id;
-	int64_t restored;		/* row of the journal, or -1 */
+	uint64_t fp;			/* of the input columns (--journal) */
+	char *msg;			/* a failure's message, or NULL */
 	double t0, t1;
 };
 
@@ -910,21 +974,6 @@ static void fifo_pop(struct fifo *q)
 	q->len--;
 }
 
-/* Rows of the journal, for a restart. */
-struct restored {
-	struct pal_batch **b;		/* copies of the journal's frames */
-	size_t nb;
-	uint64_t nrows;
-	uint64_t *start;		/* first row of each batch */
-	uint64_t *hkey;			/* open addressing: id -> row + 1 */
-	uint64_t *hval;
-	uint64_t hcap;
-	uint64_t *next;			/* next row with the same id, + 1 */
-	uint8_t *used;
-	uint64_t nused;
-	int id_col;
-};
-
 struct label {
 	const struct cmdline *cl;
 	int size;
@@ -955,10 +1004,9 @@ struct label {
 	struct pal_writer *w;
 	struct pal_col *ocols;
 	uint32_t nocols;
-	struct pal_batch *pend, *jb;
+	struct pal_batch *pend;
 	double pend_since;
 	struct journal *j;
-	struct restored rs;
 	uint32_t k;
 	/* the farm */
 	struct farm *fm;
@@ -970,6 +1018,7 @@ struct label {
 	struct local L;
 	/* counts */
 	uint64_t nread, nok, nkept, nskipped, nrestored, nwritten;
+	uint64_t nrestored_failed, nretried;
 	uint64_t by_status[8];
 	int aborting;
 };
@@ -981,28 +1030,39 @@ static int is_output_name(const char *n)
 	       !strcmp(n, "rank");
 }
 
+/* The input's name in messages: its path, or "stdin". */
+static const char *input_name(const struct cmdline *cl)
+{
+	return cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
+}
+
 /* The first data frame fixes the input columns. */
 static void set_schema(struct label *lb, const struct pal_frame *f)
 {
 	const struct pal_col *id = pal_col_find(f, "id"),
 			     *x = pal_col_find(f, "x");
+	const char *in = input_name(lb->cl);
 
 	if (!id)
-		die("no column 'id' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 "); pal-gen makes one", f->index, f->offset);
+		die("no column 'id' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 "); pal-gen makes one", in, f->index, f->offset);
 	if (id->dtype != PAL_U64 || id->width != 1)
-		die("column 'id' is %s of width %" PRIu32 ", not u64",
-		    pal_dtype_name(id->dtype), id->width);
+		die("column 'id' is %s of width %" PRIu32 ", not u64 (%s: "
+		    "frame %" PRIu64 " at offset %" PRIu64 ")",
+		    pal_dtype_name(id->dtype), id->width, in, f->index,
+		    f->offset);
 	if (!x)
-		die("no column 'x' in the input (frame %" PRIu64 " at offset %"
-		    PRIu64 ")", f->index, f->offset);
+		die("no column 'x' (%s: frame %" PRIu64 " at offset %"
+		    PRIu64 ")", in, f->index, f->offset);
 	lb->d = x->width;
 	if (lb->cl->fn) {
 		const char *why = testfn_check_dim(lb->cl->fn, lb->d);
 
 		if (why)
-			die("x has %" PRIu32 " element%s per row, but %s %s",
-			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why);
+			die("x has %" PRIu32 " element%s per row, but %s %s "
+			    "(%s: frame %" PRIu64 " at offset %" PRIu64 ")",
+			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why,
+			    in, f->index, f->offset);
 	}
 	lb->schema_cols = xmalloc(f->ncols * sizeof(*f->cols));
 	memcpy(lb->schema_cols, f->cols, f->ncols * sizeof(*f->cols));
@@ -1081,26 +1141,6 @@ static uint64_t window(const struct label *lb)
 	return w;
 }
 
-/* Find an unused journal row with this id: its number, or -1. */
-static int64_t restored_take(struct restored *rs, uint64_t id)
-{
-	uint64_t h;
-
-	if (!rs->hcap)
-		return -1;
-	for (h = (id * 0x9E3779B97F4A7C15ull) & (rs->hcap - 1); rs->hval[h];
-	     h = (h + 1) & (rs->hcap - 1))
-		if (rs->hkey[h] == id)
-			break;
-	for (uint64_t row = rs->hval[h]; row; row = rs->next[row - 1])
-		if (!rs->used[row - 1]) {
-			rs->used[row - 1] = 1;
-			rs->nused++;
-			return (int64_t)(row - 1);
-		}
-	return -1;
-}
-
 /*
  * Make sure a data frame with rows is at hand, reading frames (metadata goes
  * straight to the output).  Returns 0 at the end of the input.
@@ -1122,9 +1162,9 @@ static int fill_frame(struct label *lb)
 		if (!lb->schema_cols)
 			set_schema(lb, f);
 		else if (!pal_same_schema(&lb->schema, f))
-			die("columns change at frame %" PRIu64 " (offset %"
-			    PRIu64 "): pal-label needs one schema", f->index,
-			    f->offset);
+			die("columns change (%s: frame %" PRIu64 " at offset %"
+			    PRIu64 "): pal-label needs one schema",
+			    input_name(lb->cl), f->index, f->offset);
 		lb->f = f;
 		lb->frow = 0;
 	}
@@ -1136,7 +1176,10 @@ static int64_t take_row(struct label *lb)
 {
 	uint32_t s;
 
-	if (lb->aborting || lb->busy >= window(lb) || !fill_frame(lb))
+	/* While k is not known, the output waits: take rows until one is to
+	 * be run (the others restored failures, whatever their number). */
+	if (lb->aborting || (lb->k && lb->busy >= window(lb)) ||
+	    !fill_frame(lb))
 		return -1;
 	if (lb->nfree == 0)
 		grow_slots(lb);
@@ -1154,7 +1197,8 @@ static int64_t take_row(struct label *lb)
 		memset(sl, 0, sizeof(*sl));
 		sl->state = SLOT_BUSY;
 		sl->id = ((const uint64_t *)f->cols[lb->id_col].data)[r];
-		sl->restored = -1;
+		if (lb->j)
+			sl->fp = JOURNAL_FP_INIT;
 		for (uint32_t i = 0; i < f->ncols; i++) {
 			const struct incol *ic;
 
@@ -1163,6 +1207,9 @@ static int64_t take_row(struct label *lb)
 			ic = &lb->in[lb->keep[i]];
 			memcpy(row + ic->off, (const char *)f->cols[i].data +
 			       r * ic->rowbytes, ic->rowbytes);
+			if (lb->j)
+				sl->fp = journal_fp_col(sl->fp, &f->cols[i],
+							row + ic->off);
 		}
 		if (xc->dtype == PAL_F64)
 			memcpy(x, (const double *)xc->data + r * lb->d,
@@ -1178,6 +1225,8 @@ static int64_t take_row(struct label *lb)
 
 static void free_slot(struct label *lb, uint32_t s)
 {
+	free(lb->s[s].msg);
+	lb->s[s].msg = NULL;
 	lb->s[s].state = SLOT_FREE;
 	lb->freel[lb->nfree++] = s;
 	lb->busy--;
@@ -1202,25 +1251,10 @@ static void build_output(struct label *lb)
 	lb->ocols[n++] = (struct pal_col){ "rank", PAL_I32, 1, NULL };
 	lb->nocols = n;
 	lb->pend = pal_batch_new(lb->ocols, n, pal_default_rows(lb->ocols, n));
-	if (lb->j)
-		lb->jb = pal_batch_new(lb->ocols, n, lb->pend->cap);
-	if (!lb->pend || (lb->j && !lb->jb))
+	if (!lb->pend)
 		die("out of memory");
 	lb->sy = xrealloc(lb->sy, (size_t)(lb->cap ? lb->cap : 1) * lb->k *
 			  sizeof(double));
-	if (lb->rs.nb) {
-		struct pal_frame o = lb->pend->f;
-
-		if (!pal_same_schema(&o, &lb->rs.b[0]->f))
-			die("journal '%s' holds other columns than this run "
-			    "writes (another input, or other options)",
-			    cl->journal);
-		if (!cl->ordered)
-			for (size_t i = 0; i < lb->rs.nb; i++) {
-				xpal_write(lb->w, &lb->rs.b[i]->f);
-				lb->nwritten += lb->rs.b[i]->f.nrows;
-			}
-	}
 }
 
 /*
@@ -1230,19 +1264,16 @@ static void build_output(struct label *lb)
  */
 static void journal_sync_rows(struct label *lb)
 {
-	if (!lb->jb || lb->jb->f.nrows == 0)
-		return;
-	if (journal_append(lb->j, &lb->jb->f) < 0 || journal_sync(lb->j) < 0)
-		die("%s", journal_error(lb->j));
-	pal_batch_clear(lb->jb);
+	if (lb->j && journal_sync(lb->j) < 0)
+		die("%s", journal_error(lb->j)->msg);
 }
 
 /* Write the gathered rows out (the journal has them already). */
 static void flush(struct label *lb)
 {
+	journal_sync_rows(lb);
 	if (!lb->pend || lb->pend->f.nrows == 0)
 		return;
-	journal_sync_rows(lb);
 	xpal_write(lb->w, &lb->pend->f);
 	lb->nwritten += lb->pend->f.nrows;
 	pal_batch_clear(lb->pend);
@@ -1277,31 +1308,36 @@ static void put_row(struct label *lb, struct pal_batch *b, uint32_t s)
 	b->f.nrows++;
 }
 
+/*
+ * Journal the row of slot s, a success or a failure (on the disk at the
+ * next flush()).  A failure before k is known is journaled with one NaN:
+ * the y of a failure is never taken back.
+ */
+static void journal_row(struct label *lb, uint32_t s)
+{
+	const struct slot *sl = &lb->s[s];
+	struct journal_row jr = {
+		.id = sl->id, .fp = sl->fp, .status = sl->status,
+		.rank = sl->rank, .retried = sl->retry, .t_start = sl->t0,
+		.t_end = sl->t1, .k = lb->k ? lb->k : 1,
+		.g = lb->cl->grad ? lb->d : 0,
+		.y = sl->ynan || !lb->k ? NULL : lb->sy + (size_t)s * lb->k,
+		.grad = lb->cl->grad ? lb->sg + (size_t)s * lb->d : NULL,
+		.msg = sl->msg,
+	};
+
+	if (journal_put(lb->j, &jr) < 0)
+		die("%s", journal_error(lb->j)->msg);
+}
+
 static void emit(struct label *lb, uint32_t s)
 {
 	struct slot *sl = &lb->s[s];
 
-	if (sl->restored >= 0) {
-		struct restored *rs = &lb->rs;
-		size_t lo = 0, hi = rs->nb;
-
-		/* The batch holding the row: the last that starts at or
-		 * before it. */
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (rs->start[mid] <= (uint64_t)sl->restored)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		pal_batch_append(lb->pend, &rs->b[lo]->f,
-				 (uint64_t)sl->restored - rs->start[lo], 1);
-	} else if (!sl->skip) {
+	if (!sl->skip)
 		put_row(lb, lb->pend, s);
-	}
 	if (!sl->skip && lb->pend->f.nrows == 1)
-		lb->pend_since = oracle_now();
+		lb->pend_since = pal_clock_mono();
 	free_slot(lb, s);
 	if (lb->pend->f.nrows == lb->pend->cap)
 		flush(lb);
@@ -1335,33 +1371,32 @@ static void emit_done(struct label *lb)
 			fifo_pop(&lb->done);
 		}
 	}
-	if (lb->pend->f.nrows && oracle_now() - lb->pend_since > FLUSH_SECONDS)
+	if (lb->pend->f.nrows && pal_clock_mono() - lb->pend_since > FLUSH_SECONDS)
 		flush(lb);
 }
 
-/* Journal: a row that finished, as it arrives (on the disk at the next
- * journal_sync_rows). */
-static void journal_put(struct label *lb, uint32_t s)
-{
-	if (!lb->jb || lb->s[s].status != ORACLE_OK)
-		return;
-	if (lb->jb->f.nrows == lb->jb->cap)
-		journal_sync_rows(lb);
-	put_row(lb, lb->jb, s);
-}
+/* A finished row, from a rank's result frame or from the journal. */
+struct done_row {
+	uint64_t tag, id;
+	int32_t status;
+	uint32_t k;			/* numbers in y */
+	const double *y;		/* k numbers, or NULL */
+	const double *grad;		/* d numbers, or NULL */
+	double t0, t1;
+	const char *msg;		/* why it failed, or NULL */
+};
 
 /*
- * Row r of result frame f (columns RC_*, from rank) is finished; msg is its
- * message when it failed.
+ * A row is finished, on rank (or restored from the journal).  A row run in
+ * this process is journaled at once (on the disk at the next
+ * journal_sync_rows(), before its slot takes a new row and before the row is
+ * written out): a kill -9 then runs again only the rows that were running.
  */
-static void finished(struct label *lb, const struct pal_frame *f, uint64_t r,
-		     int rank, const char *msg)
+static void finished(struct label *lb, const struct done_row *d, int rank)
 {
-	uint64_t tag = ((const uint64_t *)f->cols[RC_TAG].data)[r];
-	uint64_t id = ((const uint64_t *)f->cols[RC_ID].data)[r];
-	int32_t status = ((const int32_t *)f->cols[RC_STATUS].data)[r];
-	uint32_t k = f->cols[RC_Y].width;
-	const double *y = (const double *)f->cols[RC_Y].data + r * k;
+	uint64_t tag = d->tag;
+	int32_t status = d->status;
+	uint32_t k = d->k;
 	struct slot *sl;
 
 	if (tag >= lb->cap || lb->s[tag].state != SLOT_BUSY)
@@ -1371,36 +1406,40 @@ static void finished(struct label *lb, const struct pal_frame *f, uint64_t r,
 	sl->state = SLOT_DONE;
 	sl->status = status;
 	sl->rank = rank;
-	sl->t0 = ((const double *)f->cols[RC_T0].data)[r];
-	sl->t1 = ((const double *)f->cols[RC_T1].data)[r];
+	sl->t0 = d->t0;
+	sl->t1 = d->t1;
 	if (status == ORACLE_OK && !lb->k) {
 		lb->k = k;
 		lb->sy = xrealloc(lb->sy, xsize(lb->cap, lb->k,
 						sizeof(double)));
 	}
-	sl->ynan = k != lb->k;
+	sl->ynan = !d->y || k != lb->k;
 	if (status == ORACLE_OK && k != lb->k) {
 		sl->status = ORACLE_OUTPUT;
 		warnx("row %" PRIu64 " (rank %d): bad output: %" PRIu32
-		      " numbers, expected %" PRIu32, id, rank, k, lb->k);
+		      " numbers, expected %" PRIu32, d->id, rank, k, lb->k);
 	}
 	if (!sl->ynan)
-		memcpy(lb->sy + (size_t)tag * lb->k, y, lb->k * sizeof(double));
-	if (lb->cl->grad) {
-		const double *g = (const double *)f->cols[RC_GRAD].data +
-				  r * lb->d;
-
-		memcpy(lb->sg + (size_t)tag * lb->d, g, lb->d * sizeof(double));
-	}
+		memcpy(lb->sy + (size_t)tag * lb->k, d->y,
+		       lb->k * sizeof(double));
+	if (lb->cl->grad)
+		for (uint32_t i = 0; i < lb->d; i++)
+			lb->sg[(size_t)tag * lb->d + i] = d->grad ? d->grad[i] :
+							  NAN;
 	lb->by_status[sl->status < 7 && sl->status >= 0 ? sl->status : 7]++;
 	if (sl->status == ORACLE_OK) {
 		lb->nok++;
-		if (output_ready(lb))
-			journal_put(lb, (uint32_t)tag);
 	} else {
-		warnx("row %" PRIu64 " (rank %d): %s", id, rank,
-		      sl->status == status ? (msg ? msg : "failed") :
-		      "wrong width");
+		sl->msg = xstrdup(sl->status != status ? "wrong width" :
+				  d->msg ? d->msg : "failed");
+		if (sl->restored) {
+			lb->nrestored_failed++;
+			warnx("row %" PRIu64 " (rank %d, journal '%s'): %s",
+			      d->id, rank, lb->cl->journal, sl->msg);
+		} else {
+			warnx("row %" PRIu64 " (rank %d): %s", d->id, rank,
+			      sl->msg);
+		}
 		if (lb->cl->on_fail == FAIL_SKIP) {
 			sl->skip = 1;
 			lb->nskipped++;
@@ -1413,6 +1452,8 @@ static void finished(struct label *lb, const struct pal_frame *f, uint64_t r,
 			lb->aborting = 1;
 		}
 	}
+	if (lb->j && !sl->restored)
+		journal_row(lb, (uint32_t)tag);
 	if (!lb->cl->ordered)
 		fifo_push(&lb->done, (uint32_t)tag);
 }
@@ -1444,7 +1485,18 @@ static void on_result(void *ctx, const struct pal_frame *f,
 			if (notes && note < notes->nkv)
 				msg = notes->kv[note].value;
 		}
-		finished(lb, f, r, rank, msg);
+		finished(lb, &(struct done_row){
+			.tag = ((const uint64_t *)f->cols[RC_TAG].data)[r],
+			.id = ((const uint64_t *)f->cols[RC_ID].data)[r],
+			.status = ((const int32_t *)f->cols[RC_STATUS].data)[r],
+			.k = f->cols[RC_Y].width,
+			.y = (const double *)f->cols[RC_Y].data +
+			     r * f->cols[RC_Y].width,
+			.grad = lb->cl->grad ? (const double *)
+				f->cols[RC_GRAD].data + r * lb->d : NULL,
+			.t0 = ((const double *)f->cols[RC_T0].data)[r],
+			.t1 = ((const double *)f->cols[RC_T1].data)[r],
+			.msg = msg }, rank);
 	}
 	/* Seconds per row, smoothed: from the note of a plain built-in,
 	 * else from each row's times. */
@@ -1484,24 +1536,60 @@ static void size_batch(struct label *lb)
 	lb->B = b > MAX_BATCH ? MAX_BATCH : b < lo ? lo : (uint32_t)b;
 }
 
-/* Take a row for evaluation, or a restored row; -1 when none. */
+/*
+ * Finish the row of slot s from the journal, if it is there: 1, or 0 when
+ * it is to be run (not there, or a failure to run again with
+ * --retry-failed).  A row of the same id and other input is an error.
+ */
+static int restore(struct label *lb, uint32_t s)
+{
+	struct slot *sl = &lb->s[s];
+	struct journal_row jr;
+	struct done_row r = { 0 };
+	uint32_t g = lb->cl->grad ? lb->d : 0;
+
+	switch (journal_take(lb->j, sl->id, sl->fp, &jr)) {
+	case JOURNAL_ABSENT:
+		return 0;
+	case JOURNAL_DIFFERS:
+		die("input row id %" PRIu64 " differs from the journal's row "
+		    "of that id (journal '%s' is of another input)", sl->id,
+		    lb->cl->journal);
+	case JOURNAL_FOUND:
+		break;
+	}
+	if (jr.status != ORACLE_OK && lb->cl->retry_failed) {
+		sl->retry = 1;
+		lb->nretried++;
+		return 0;
+	}
+	if (jr.status == ORACLE_OK && ((lb->k && jr.k != lb->k) || jr.g != g))
+		die("journal '%s': row id %" PRIu64 " has %" PRIu32 " y and %"
+		    PRIu32 " gradient elements, this run %" PRIu32 " and %"
+		    PRIu32, lb->cl->journal, sl->id, jr.k, jr.g, lb->k, g);
+	r.tag = s;
+	r.id = sl->id;
+	r.status = jr.status;
+	r.k = jr.k;
+	r.y = jr.status == ORACLE_OK ? jr.y : NULL;
+	r.grad = jr.grad;
+	r.t0 = jr.t_start;
+	r.t1 = jr.t_end;
+	r.msg = jr.msg;
+	sl->restored = 1;
+	lb->nrestored++;
+	finished(lb, &r, jr.rank);
+	return 1;
+}
+
+/* Take a row for evaluation, finishing restored rows; -1 when none. */
 static int64_t next_row(struct label *lb)
 {
 	int64_t s;
 
-	while ((s = take_row(lb)) >= 0) {
-		int64_t jr = restored_take(&lb->rs, lb->s[s].id);
-
-		if (jr < 0)
+	while ((s = take_row(lb)) >= 0)
+		if (!lb->j || !restore(lb, (uint32_t)s))
 			return s;
-		lb->nrestored++;
-		if (lb->cl->ordered) {
-			lb->s[s].restored = jr;
-			lb->s[s].state = SLOT_DONE;
-		} else {
-			free_slot(lb, (uint32_t)s);
-		}
-	}
 	return -1;
 }
 
@@ -1562,94 +1650,47 @@ static uint64_t local_want(const struct label *lb)
 	return lb->B;
 }
 
-/* The journal's frames, copied, and an index of their ids. */
-static void on_journal_frame(void *arg, const struct pal_frame *f)
+/* The oracle, as the journal records it: what decides y. */
+static char *oracle_desc(const struct cmdline *cl)
 {
-	struct restored *rs = arg;
-	struct pal_batch *b;
+	char buf[200];
 
-	if (rs->nb && !pal_same_schema(&rs->b[0]->f, f))
-		die("journal: columns change at frame %" PRIu64, f->index);
-	if (rs->nb == 0) {
-		const struct pal_col *id = pal_col_find(f, "id");
-
-		if (!id || id->dtype != PAL_U64)
-			die("journal has no u64 column 'id'");
-		rs->id_col = pal_col_index(f, "id");
-	}
-	/* Gather small frames (one per row for a slow oracle) in big batches. */
-	if (rs->nb && rs->b[rs->nb - 1]->cap - rs->b[rs->nb - 1]->f.nrows >=
-	    f->nrows) {
-		pal_batch_append(rs->b[rs->nb - 1], f, 0, f->nrows);
-		rs->nrows += f->nrows;
-		return;
-	}
-	b = pal_batch_new(f->cols, f->ncols, f->nrows > 4096 ? f->nrows : 4096);
-	if (!b)
-		die("out of memory reading the journal");
-	pal_batch_append(b, f, 0, f->nrows);
-	rs->b = xrealloc(rs->b, (rs->nb + 1) * sizeof(*rs->b));
-	rs->start = xrealloc(rs->start, (rs->nb + 1) * sizeof(*rs->start));
-	rs->start[rs->nb] = rs->nrows;
-	rs->b[rs->nb++] = b;
-	rs->nrows += f->nrows;
-}
-
-static void restored_index(struct restored *rs)
-{
-	uint64_t row = 0;
-
-	if (!rs->nrows)
-		return;
-	for (rs->hcap = 16; rs->hcap < 2 * rs->nrows; rs->hcap *= 2)
-		;
-	rs->hkey = xcalloc(rs->hcap, sizeof(*rs->hkey));
-	rs->hval = xcalloc(rs->hcap, sizeof(*rs->hval));
-	rs->next = xcalloc(rs->nrows, sizeof(*rs->next));
-	rs->used = xcalloc(rs->nrows, 1);
-	for (size_t bi = 0; bi < rs->nb; bi++) {
-		const uint64_t *ids = rs->b[bi]->f.cols[rs->id_col].data;
-
-		for (uint64_t i = 0; i < rs->b[bi]->f.nrows; i++, row++) {
-			uint64_t h = (ids[i] * 0x9E3779B97F4A7C15ull) &
-				     (rs->hcap - 1);
-
-			while (rs->hval[h] && rs->hkey[h] != ids[i])
-				h = (h + 1) & (rs->hcap - 1);
-			/* Chain rows with the same id, first row first. */
-			if (rs->hval[h]) {
-				uint64_t t = rs->hval[h];
-
-				while (rs->next[t - 1])
-					t = rs->next[t - 1];
-				rs->next[t - 1] = row + 1;
-			} else {
-				rs->hkey[h] = ids[i];
-				rs->hval[h] = row + 1;
-			}
-		}
-	}
+	if (cl->exec)
+		return xstrdup(cl->exec);
+	snprintf(buf, sizeof(buf), "--builtin %s", cl->fn->name);
+	if (cl->grad)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 " --grad");
+	if (cl->noise > 0)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 " --noise %.17g --seed %" PRIu64, cl->noise, cl->seed);
+	return xstrdup(buf);
 }
 
 static void open_journal(struct label *lb)
 {
-	char err[700];
-	uint64_t torn;
-	const struct pal_col *y;
+	const struct cmdline *cl = lb->cl;
+	struct journal_desc desc = { oracle_desc(cl), cl->any_oracle };
+	struct pal_error err;
+	uint32_t k;
 
-	lb->j = journal_open(lb->cl->journal, on_journal_frame, &lb->rs, &torn,
-			     err, sizeof(err));
+	lb->j = journal_open(cl->journal, &desc, &err);
 	if (!lb->j)
-		die("%s", err);
-	if (torn)
+		die("%s", err.msg);
+	if (journal_other_oracle(lb->j))
+		warnx("journal '%s': of another oracle ('%s'), taken all the "
+		      "same (--journal-any-oracle)", cl->journal,
+		      journal_other_oracle(lb->j));
+	free((char *)desc.oracle);
+	if (journal_torn(lb->j))
 		warnx("journal '%s': cut off %" PRIu64 " bytes of a torn last "
-		      "frame", lb->cl->journal, torn);
-	restored_index(&lb->rs);
-	if (lb->rs.nb && (y = pal_col_find(&lb->rs.b[0]->f, "y"))) {
-		if (lb->k && lb->k != y->width)
+		      "frame", cl->journal, journal_torn(lb->j));
+	k = journal_k(lb->j);
+	if (k) {
+		if (lb->k && lb->k != k)
 			die("journal '%s' has y of width %" PRIu32 ", not %"
-			    PRIu32, lb->cl->journal, y->width, lb->k);
-		lb->k = y->width;
+			    PRIu32, cl->journal, k, lb->k);
+		lb->k = k;
 	}
 }
 
@@ -1663,6 +1704,7 @@ static int run(struct label *lb)
 		.heartbeat = cl->heartbeat,
 	};
 	struct farm_master fmaster = { lb, on_next, on_result };
+	struct progress prog;
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
@@ -1673,13 +1715,16 @@ static int run(struct label *lb)
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
 	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
 	lb->k = cl->fn ? 1 : cl->outputs;
-	if (cl->journal)
-		open_journal(lb);
 	size_batch(lb);
 	/* The first frame gives the dimension that the evaluator needs. */
 	fill_frame(lb);
+	if (cl->journal)
+		open_journal(lb);
 	local_init(&lb->L, cl, 0, lb->d);
 	lb->fm = farm_new(&fo, &fmaster, &lb->L.ev);
+	/* Rows done (failed among them), of all those the journal did not
+	 * give, once the input is read. */
+	progress_start(&prog, cl->progress, "rows", lb->out.fd);
 	for (;;) {
 		int progress;
 
@@ -1690,6 +1735,11 @@ static int run(struct label *lb)
 		progress = farm_poll(lb->fm);
 		journal_sync_rows(lb);
 		emit_done(lb);
+		/* The progress line: the one place that counts rows done. */
+		prog.failed = lb->nkept + lb->nskipped;
+		prog.done = lb->nok + prog.failed;
+		prog.total = lb->eof ? lb->nread - lb->nrestored : 0;
+		progress_show(&prog);
 		if ((lb->eof || lb->aborting) && farm_local_rows(lb->fm) == 0 &&
 		    farm_remote_rows(lb->fm) == 0) {
 			if (!lb->k)
@@ -1703,6 +1753,7 @@ static int run(struct label *lb)
 			farm_wait(lb->fm);
 		}
 	}
+	progress_end(&prog);
 	flush(lb);
 	farm_stop(lb->fm);
 	if (lb->aborting) {
@@ -1719,8 +1770,6 @@ static int run(struct label *lb)
 
 static void label_free(struct label *lb)
 {
-	struct restored *rs = &lb->rs;
-
 	local_free(&lb->L);
 	farm_free(lb->fm);
 	pal_batch_free(lb->task);
@@ -1729,15 +1778,6 @@ static void label_free(struct label *lb)
 		close(lb->infd);
 	pal_writer_free(lb->w);
 	pal_batch_free(lb->pend);
-	pal_batch_free(lb->jb);
-	for (size_t i = 0; i < rs->nb; i++)
-		pal_batch_free(rs->b[i]);
-	free(rs->b);
-	free(rs->start);
-	free(rs->hkey);
-	free(rs->hval);
-	free(rs->next);
-	free(rs->used);
 	free(lb->schema_cols);
 	free(lb->in);
 	free(lb->keep);
@@ -1757,14 +1797,15 @@ static void report(const struct label *lb)
 	const struct cmdline *cl = lb->cl;
 	uint64_t failed = lb->nkept + lb->nskipped;
 
-	if (lb->rs.nrows > lb->rs.nused && !cl->ordered && lb->pend)
+	uint64_t untaken = lb->j ? journal_untaken(lb->j) : 0;
+
+	if (untaken && !lb->aborting)
 		warnx("journal '%s': %" PRIu64 " of its rows are not in the "
-		      "input (written all the same)", cl->journal,
-		      lb->rs.nrows - lb->rs.nused);
-	else if (lb->rs.nrows > lb->rs.nused)
-		warnx("journal '%s': %" PRIu64 " of its rows are not in the "
-		      "input (not written)", cl->journal,
-		      lb->rs.nrows - lb->rs.nused);
+		      "input (not written)", cl->journal, untaken);
+	if (lb->nretried)
+		warnx("journal '%s': %" PRIu64 " failed row%s run again "
+		      "(--retry-failed)", cl->journal, lb->nretried,
+		      lb->nretried == 1 ? "" : "s");
 	if (!failed && !lb->aborting)
 		return;
 	warnx("%" PRIu64 " of %" PRIu64 " rows failed (%s): %" PRIu64
@@ -1774,6 +1815,10 @@ static void report(const struct label *lb)
 	      cl->on_fail == FAIL_KEEP ? "kept with their status" : "abort",
 	      lb->by_status[1], lb->by_status[2], lb->by_status[3],
 	      lb->by_status[4], lb->by_status[5], lb->by_status[6]);
+	if (lb->nrestored_failed)
+		warnx("%" PRIu64 " of the failed rows failed in an earlier run "
+		      "(journal '%s'; --retry-failed runs them again)",
+		      lb->nrestored_failed, cl->journal);
 }
 
 /*
@@ -1832,8 +1877,12 @@ int main(int argc, char **argv)
 		lb.size = size;
 		rc = run(&lb);
 		report(&lb);
-		if (lb.j && journal_close(lb.j) < 0)
-			die("%s", journal_error(lb.j));
+		if (lb.j) {
+			struct pal_error err;
+
+			if (journal_close(lb.j, &err) < 0)
+				die("%s", err.msg);
+		}
 		label_free(&lb);
 	} else {
 		work(&cl, rank);

@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "io.h"
 #include "num.h"
 #include "opt.h"
+#include "progress.h"
 #include "select.h"
 #include "stream.h"
 #include "banned.h"
@@ -31,8 +33,33 @@
 static const char usage_text[] =
 	"usage: pal-select [-hVv] [--best y] [--by rule] [--diverse] [--exclude file]\n"
 	"                  [--excluded file] [-i file] [--labeled file] [--min-dist d]\n"
-	"                  [-o file] [--pool p] [--reduce max|mean] [--rest file]\n"
-	"                  [--seed s] [--threshold t] [--top k] [file]\n";
+	"                  [-o file] [--pool p] [--progress] [--quiet]\n"
+	"                  [--reduce max|mean] [--rest file] [--seed s]\n"
+	"                  [--threshold t] [--top k] [file]\n";
+
+/* --help: one line an option, as pal-select(1) describes them. */
+static const char options_text[] =
+	"Options:\n"
+	"      --best=Y           the best (least) y so far, for --by ei\n"
+	"      --by=RULE          score: std, mean, -mean, ucb:BETA, lcb:BETA, ei, random\n"
+	"      --diverse          pick the --top k far apart, from the --pool best\n"
+	"      --exclude=FILE     leave out the rows whose id is in the stream FILE\n"
+	"      --excluded=FILE    write the excluded rows to FILE instead of --rest\n"
+	"  -h, --help             print this help and exit\n"
+	"  -i, --input=FILE       read the predictions from FILE (default: stdin)\n"
+	"      --labeled=FILE     for --by ei, the best y is the least of FILE's y\n"
+	"      --min-dist=D       never select two rows whose x are closer than D\n"
+	"  -o, --output=FILE      write the selected rows to FILE (default: stdout)\n"
+	"      --pool=P           the best-scoring rows kept for --diverse or --min-dist\n"
+	"      --progress         show progress on stderr, even when not a terminal\n"
+	"      --quiet            show no progress\n"
+	"      --reduce=HOW       reduce a wide mean and std by max (default) or mean\n"
+	"      --rest=FILE        write every row not selected to FILE\n"
+	"      --seed=S           the seed of the tie-breaking keys and of --by random\n"
+	"      --threshold=T      select every row whose std is above T\n"
+	"      --top=K            select the K best-scoring rows\n"
+	"  -V, --version          print the version and exit\n"
+	"  -v, --verbose          report at the end where the rows went\n";
 
 enum rule { BY_STD, BY_MEAN, BY_NEGMEAN, BY_UCB, BY_LCB, BY_EI, BY_RANDOM };
 enum reduce { REDUCE_MAX, REDUCE_MEAN };
@@ -57,6 +84,7 @@ struct cmdline {
 	double best;
 	uint64_t seed;
 	int verbose;
+	int progress;			/* enum progress_mode */
 	const char *input, *output, *rest, *exclude, *excluded, *labeled;
 };
 
@@ -69,8 +97,9 @@ static _Noreturn void usage(int status)
 	if (status == 0) {
 		fputs(usage_text, stdout);
 		fputs("\nScore the rows of a prediction stream and write the chosen "
-		      "ones; --rest\nreceives all the others.  See pal-select(1).\n",
-		      stdout);
+		      "ones; --rest\nreceives all the others.\n\n", stdout);
+		fputs(options_text, stdout);
+		fputs("\nSee pal-select(1).\n", stdout);
 		xfclose(stdout, "stdout");
 		exit(0);
 	}
@@ -160,7 +189,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BEST = 256, OPT_BY, OPT_DIVERSE, OPT_EXCLUDE, OPT_EXCLUDED,
 	       OPT_LABELED, OPT_MIN_DIST, OPT_POOL, OPT_REDUCE, OPT_REST,
-	       OPT_SEED, OPT_THRESHOLD, OPT_TOP };
+	       OPT_SEED, OPT_THRESHOLD, OPT_TOP, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "best", required_argument, NULL, OPT_BEST },
 		{ "by", required_argument, NULL, OPT_BY },
@@ -173,6 +202,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "min-dist", required_argument, NULL, OPT_MIN_DIST },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "reduce", required_argument, NULL, OPT_REDUCE },
 		{ "rest", required_argument, NULL, OPT_REST },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -227,6 +258,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->pool = opt_u64("--pool", optarg, 1, UINT64_MAX);
 			pool_given = 1;
 			break;
+		case OPT_PROGRESS:
+		case OPT_QUIET:
+			cl->progress = c == OPT_PROGRESS ? PROGRESS_ON :
+				       PROGRESS_OFF;
+			break;
 		case OPT_REDUCE:
 			if (!strcmp(optarg, "max"))
 				cl->reduce = REDUCE_MAX;
@@ -268,6 +304,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	if (argc == 1)
 		cl->input = argv[0];
 	check_args(cl, pool_given);
+	in_refuse_tty(cl->input);
+	if (cl->exclude)
+		in_refuse_tty(cl->exclude);
+	if (cl->labeled)
+		in_refuse_tty(cl->labeled);
 }
 
 /* ---- values ------------------------------------------------------------- */
@@ -399,6 +440,12 @@ static void sink_close(struct sink *s)
 
 /* ---- side inputs: --exclude and --labeled ------------------------------ */
 
+/* An input's name in messages: its path, or "stdin" for "-". */
+static const char *input_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 /* Every id of the stream at path, into st->excl. */
 static void load_exclude(struct select *st, const char *path)
 {
@@ -414,9 +461,9 @@ static void load_exclude(struct select *st, const char *path)
 			continue;
 		if (!(c = pal_col_find(f, "id")) || c->dtype != PAL_U64 ||
 		    c->width != 1)
-			die("no u64 column 'id' in '%s', needed by --exclude "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
-			    f->index, f->offset);
+			die("no u64 column 'id', needed by --exclude (%s: "
+			    "frame %" PRIu64 " at offset %" PRIu64 ")",
+			    input_name(path), f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++)
 			idset_add(&st->excl, ((const uint64_t *)c->data)[i]);
 	}
@@ -439,8 +486,8 @@ static double load_best(const struct cmdline *cl, const char *path)
 		if (f->kind != PAL_DATA)
 			continue;
 		if (!(c = pal_col_find(f, "y")))
-			die("no column 'y' in '%s', needed by --labeled "
-			    "(frame %" PRIu64 " at offset %" PRIu64 ")", path,
+			die("no column 'y', needed by --labeled (%s: frame %"
+			    PRIu64 " at offset %" PRIu64 ")", input_name(path),
 			    f->index, f->offset);
 		for (uint64_t i = 0; i < f->nrows; i++) {
 			double y = reduced(c, i, cl->reduce);
@@ -453,7 +500,7 @@ static double load_best(const struct cmdline *cl, const char *path)
 	if (fd != 0)
 		close(fd);
 	if (isinf(best))
-		die("no finite y in '%s', needed by --by ei", path);
+		die("no finite y, needed by --by ei (%s)", input_name(path));
 	return best;
 }
 
@@ -465,7 +512,7 @@ static int need_col(struct select *st, const struct pal_frame *f,
 	int i = pal_col_index(f, name);
 
 	if (i < 0 && needed)
-		die("no column '%s' in the input, needed by %s (%s: frame %"
+		die("no column '%s', needed by %s (%s: frame %"
 		    PRIu64 " at offset %" PRIu64 ")", name, why, st->inname,
 		    f->index, f->offset);
 	return i;
@@ -535,20 +582,50 @@ static int x_finite(const struct select *st, const struct pal_frame *f,
 {
 	const struct pal_col *c = &f->cols[st->c_x];
 
+	if (c->dtype == PAL_F64) {	/* the common case, without a switch */
+		const double *x = (const double *)c->data + i * c->width;
+
+		for (uint32_t k = 0; k < c->width; k++)
+			if (!isfinite(x[k]))
+				return 0;
+		return 1;
+	}
 	for (uint32_t k = 0; k < c->width; k++)
 		if (!isfinite(pal_col_value(c, i * c->width + k)))
 			return 0;
 	return 1;
 }
 
+/* Copy one row of rb bytes; rows of 8 bytes (a f64, a u64) without a call. */
+static inline void copy_row(char *to, const char *from, size_t rb)
+{
+	if (rb == 8)
+		memcpy(to, from, 8);
+	else
+		memcpy(to, from, rb);
+}
+
+#define STORE_FIRST (64u << 20)
+
 /* Copy row i of f into row slot of the store, growing it as needed. */
 static void store_row(struct select *st, uint64_t slot,
 		      const struct pal_frame *f, uint64_t i)
 {
 	if (!st->store || slot >= st->store->cap) {
-		uint64_t cap = st->store ? 2 * st->store->cap : 64;
+		/* The first store is as large as the pool up to STORE_FIRST
+		 * bytes: pages that no row reaches are never touched, so it
+		 * costs address space, not memory, and saves the copies (and
+		 * the fresh pages) of growing it. */
+		uint64_t rowbytes = 0, cap;
 		struct pal_batch *b;
 
+		for (uint32_t k = 0; k < f->ncols; k++)
+			rowbytes += pal_col_rowbytes(&f->cols[k]);
+		cap = STORE_FIRST / (rowbytes ? rowbytes : 1);
+		if (cap < 64)
+			cap = 64;
+		if (st->store)
+			cap = 2 * st->store->cap;
 		if (cap > st->cl->pool)
 			cap = st->cl->pool;
 		b = pal_batch_new(st->schema.cols, st->schema.ncols, cap);
@@ -564,9 +641,10 @@ static void store_row(struct select *st, uint64_t slot,
 	}
 	for (uint32_t k = 0; k < f->ncols; k++) {
 		size_t rb = pal_col_rowbytes(&f->cols[k]);
+		char *to = (char *)st->store->f.cols[k].data + slot * rb;
+		const char *from = (const char *)f->cols[k].data + i * rb;
 
-		memcpy((char *)st->store->f.cols[k].data + slot * rb,
-		       (const char *)f->cols[k].data + i * rb, rb);
+		copy_row(to, from, rb);
 	}
 	if (slot >= st->store->f.nrows)
 		st->store->f.nrows = slot + 1;
@@ -626,9 +704,9 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 	if (!st->have_schema)
 		set_schema(st, f);
 	else if (!pal_same_schema(&st->schema, f))
-		die("columns change at frame %" PRIu64 " (%s: offset %" PRIu64
-		    "): pal-select needs one schema per input", f->index,
-		    st->inname, f->offset);
+		die("columns change (%s: frame %" PRIu64 " at offset %" PRIu64
+		    "): pal-select needs one schema per input", st->inname,
+		    f->index, f->offset);
 	for (uint64_t i = 0; i <= f->nrows; i++) {
 		enum dest d = i < f->nrows ? route(st, f, i) : ND;
 
@@ -657,84 +735,157 @@ static void select_frame(struct select *st, const struct pal_reader *r,
 
 /* ---- the end: choosing from the heap ------------------------------------ */
 
-static double dist2(const struct pal_col *x, uint64_t a, uint64_t b)
+/*
+ * Move the rows of the store into the heap's order (sorted best first), so
+ * that entry j's row is in slot j: a permutation in place, cycle by cycle,
+ * every column at each step, that costs no second copy of the pool.
+ */
+static void store_in_rank_order(struct select *st)
 {
-	double s = 0;
+	struct topk *h = &st->heap;
+	struct pal_frame *f = &st->store->f;
+	size_t rowbytes = 0, *rb = xmalloc((f->ncols ? f->ncols : 1) *
+					   sizeof(*rb));
+	char *tmp;
 
-	for (uint32_t k = 0; k < x->width; k++) {
-		double d = pal_col_value(x, a * x->width + k) - pal_col_value(x, b * x->width + k);
+	for (uint32_t c = 0; c < f->ncols; c++)
+		rowbytes += rb[c] = pal_col_rowbytes(&f->cols[c]);
+	tmp = xmalloc(rowbytes ? rowbytes : 1);
+	for (size_t j = 0; j < h->n; j++) {
+		size_t cur = j, src, off = 0;
 
-		s += d * d;
+		if (h->e[j].slot == j)
+			continue;	/* in place, or a cycle already moved */
+		/* Slot cur receives the row of entry cur, from its slot. */
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row(tmp + off, (char *)f->cols[c].data + j * rb[c],
+				 rb[c]);
+		for (;;) {
+			src = h->e[cur].slot;
+			h->e[cur].slot = cur;
+			if (src == j)
+				break;
+			for (uint32_t c = 0; c < f->ncols; c++) {
+				char *data = f->cols[c].data;
+
+				copy_row(data + cur * rb[c], data + src * rb[c],
+					 rb[c]);
+			}
+			cur = src;
+		}
+		off = 0;
+		for (uint32_t c = 0; c < f->ncols; off += rb[c], c++)
+			copy_row((char *)f->cols[c].data + cur * rb[c], tmp + off,
+				 rb[c]);
 	}
-	return s;
+	free(rb);
+	free(tmp);
+}
+
+/* The x of the pool as doubles by slot: the store's own column, or a copy
+ * (*copy, to free) where x has another type. */
+static const double *pool_x(const struct select *st, double **copy)
+{
+	const struct topk *h = &st->heap;
+	const struct pal_col *x = &st->store->f.cols[st->c_x];
+	size_t d = x->width;
+
+	*copy = NULL;
+	if (x->dtype == PAL_F64)
+		return x->data;
+	if (d && h->n > SIZE_MAX / sizeof(double) / d)
+		die("out of memory for the x of %zu rows", h->n);
+	*copy = xmalloc(h->n && d ? h->n * d * sizeof(double) : 1);
+	for (size_t i = 0; i < h->n * d; i++)
+		(*copy)[i] = pal_col_value(x, i);
+	return *copy;
+}
+
+/* The heap entry of each slot, for slot_before. */
+struct slot_rank {
+	const struct topk_entry *e;
+	const size_t *entry;		/* entry[slot]: its index in e */
+};
+
+static int slot_before(size_t a, size_t b, const void *ctx)
+{
+	const struct slot_rank *sr = ctx;
+
+	return topk_before(&sr->e[sr->entry[a]], &sr->e[sr->entry[b]]);
+}
+
+static int cmp_slot_best_first(const void *pa, const void *pb)
+{
+	const struct topk_entry *a = pa, *b = pb;
+
+	return topk_before(a, b) ? -1 : topk_before(b, a);
+}
+
+/*
+ * --diverse: a greedy farthest-point choice (start from the best, then
+ * always the entry farthest from those chosen; select.h), made on the
+ * store as it lies, slot by slot, with the heap's ranking for the best and
+ * for ties, so the pool is neither sorted nor moved.  The chosen rows go
+ * out in score order, the rest of the pool to --rest in slot order.
+ */
+static void finish_diverse(struct select *st)
+{
+	struct topk *h = &st->heap;
+	size_t k = st->cl->top < h->n ? (size_t)st->cl->top : h->n, m = 0;
+	size_t *entry = xmalloc(h->n * sizeof(*entry));
+	struct topk_entry *sel;
+	struct slot_rank sr = { h->e, entry };
+	char *chosen = xcalloc(h->n, 1);
+	double *copy;
+	const double *px = pool_x(st, &copy);
+
+	for (size_t j = 0; j < h->n; j++)
+		entry[h->e[j].slot] = j;
+	select_diverse_ranked(px, h->n, st->store->f.cols[st->c_x].width, k,
+			      st->cl->min_dist, slot_before, &sr, chosen);
+	sel = xmalloc((k ? k : 1) * sizeof(*sel));
+	for (size_t i = 0; i < h->n; i++)
+		if (chosen[i])
+			sel[m++] = h->e[entry[i]];
+	qsort(sel, m, sizeof(*sel), cmp_slot_best_first);
+	for (size_t j = 0; j < m; j++)
+		sink_rows(st, st->to[D_SEL], &st->store->f, sel[j].slot, 1);
+	for (size_t i = 0, start = 0; i < h->n; i++)
+		if (i + 1 == h->n || chosen[i + 1] != chosen[start]) {
+			if (!chosen[start])
+				sink_rows(st, st->to[D_REST], &st->store->f,
+					  start, i + 1 - start);
+			start = i + 1;
+		}
+	free(copy);
+	free(sel);
+	free(chosen);
+	free(entry);
 }
 
 /*
  * Mark chosen[j] for the entries (sorted best first) that make the batch:
- * the first top of them, or with --diverse a greedy farthest-point choice
- * (start from the best, then always the entry farthest from those chosen),
- * or with --min-dist alone a greedy pass in score order that skips entries
- * closer than the distance to one already chosen.  Both diversity rules
- * stop early when nothing far enough is left.
+ * the first top of them, or with --min-dist a greedy pass in score order
+ * that skips entries closer than the distance to one already chosen
+ * (select.h), on the store in rank order (store_in_rank_order() has run).
  */
 static void choose(struct select *st, char *chosen)
 {
 	const struct cmdline *cl = st->cl;
 	const struct topk *h = &st->heap;
-	const struct pal_col *x = st->c_x >= 0 ? &st->store->f.cols[st->c_x] :
-				  NULL;
-	double d2min = cl->min_dist * cl->min_dist, *far;
-	uint64_t n = 0;
+	size_t k = cl->top < h->n ? (size_t)cl->top : h->n;
+	double *copy;
+	const double *px;
 
-	if (!cl->diverse && !(cl->min_dist > 0)) {
-		for (size_t j = 0; j < h->n && j < cl->top; j++)
+	if (!(cl->min_dist > 0)) {
+		for (size_t j = 0; j < k; j++)
 			chosen[j] = 1;
 		return;
 	}
-	if (!cl->diverse) {
-		size_t *taken = xmalloc((h->n ? h->n : 1) * sizeof(*taken));
-
-		for (size_t j = 0; j < h->n && n < cl->top; j++) {
-			size_t k = 0;
-
-			while (k < n && dist2(x, h->e[j].slot,
-					      h->e[taken[k]].slot) >= d2min)
-				k++;
-			if (k == n) {
-				chosen[j] = 1;
-				taken[n++] = j;
-			}
-		}
-		free(taken);
-		return;
-	}
-	if (h->n == 0 || cl->top == 0)
-		return;
-	far = xmalloc(h->n * sizeof(*far));
-	for (size_t j = 0; j < h->n; j++)
-		far[j] = INFINITY;
-	for (size_t pick = 0; n < cl->top; ) {
-		size_t next = h->n;
-
-		chosen[pick] = 1;
-		n++;
-		for (size_t j = 0; j < h->n; j++) {
-			double d;
-
-			if (chosen[j])
-				continue;
-			d = dist2(x, h->e[j].slot, h->e[pick].slot);
-			if (d < far[j])
-				far[j] = d;
-			/* The farthest; on equal distance the better score. */
-			if (next == h->n || far[j] > far[next])
-				next = j;
-		}
-		if (next == h->n || far[next] < d2min)
-			break;
-		pick = next;
-	}
-	free(far);
+	px = pool_x(st, &copy);
+	select_min_dist(px, h->n, st->store->f.cols[st->c_x].width, k,
+			cl->min_dist, chosen);
+	free(copy);
 }
 
 /* Write the chosen rows in score order, the rest of the heap to --rest. */
@@ -745,12 +896,21 @@ static void finish_top(struct select *st)
 
 	if (!h->n)
 		return;
+	if (st->cl->diverse) {
+		finish_diverse(st);
+		return;
+	}
 	topk_sort(h);
+	store_in_rank_order(st);
 	chosen = xcalloc(h->n, 1);
 	choose(st, chosen);
-	for (size_t j = 0; j < h->n; j++)
-		sink_rows(st, st->to[chosen[j] ? D_SEL : D_REST],
-			  &st->store->f, h->e[j].slot, 1);
+	/* Slot j holds entry j: runs of rows go out together. */
+	for (size_t j = 0, start = 0; j < h->n; j++)
+		if (j + 1 == h->n || chosen[j + 1] != chosen[start]) {
+			sink_rows(st, st->to[chosen[start] ? D_SEL : D_REST],
+				  &st->store->f, start, j + 1 - start);
+			start = j + 1;
+		}
 	free(chosen);
 }
 
@@ -763,8 +923,7 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 
 	memset(st, 0, sizeof(*st));
 	st->cl = cl;
-	st->inname = !cl->input || !strcmp(cl->input, "-") ? "stdin" :
-		     cl->input;
+	st->inname = !cl->input ? "stdin" : input_name(cl->input);
 	st->tie_salt = mix64(cl->seed ^ SALT_TIE);
 	st->random_salt = mix64(cl->seed ^ SALT_RANDOM);
 	st->c_id = st->c_x = st->c_mean = st->c_std = -1;
@@ -785,20 +944,47 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 	return r;
 }
 
+/* -v: where the rows went ("dropped" when there is no --rest to take
+ * them, or no --excluded to take the excluded). */
+/* Whether an output goes to standard output (a terminal or a pipe that a
+ * progress line must not share). */
+static int writes_stdout(const struct cmdline *cl)
+{
+	const char *outs[3] = { cl->output, cl->rest, cl->excluded };
+
+	if (!cl->output)
+		return 1;
+	for (int k = 0; k < 3; k++)
+		if (outs[k] && !strcmp(outs[k], "-"))
+			return 1;
+	return 0;
+}
+
+/* The size of the input at fd if it is a regular file, else 0. */
+static uint64_t input_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	       (uint64_t)st.st_size : 0;
+}
+
 static void report(const struct select *st)
 {
 	const struct cmdline *cl = st->cl;
+	const char *rest = cl->rest ? "to rest" : "dropped";
 
 	if (cl->excluded)
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest, %" PRIu64 " excluded; %" PRIu64 " unranked "
+		      " %s, %" PRIu64 " excluded; %" PRIu64 " unranked "
 		      "(NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->sink[D_EXCL].rows, st->nnan);
+		      st->sink[D_REST].rows, rest, st->sink[D_EXCL].rows,
+		      st->nnan);
 	else
 		warnx("%" PRIu64 " rows: %" PRIu64 " selected, %" PRIu64
-		      " to rest (%" PRIu64 " of them excluded); %" PRIu64
+		      " %s (%" PRIu64 " of them excluded); %" PRIu64
 		      " unranked (NaN)", st->seq, st->sink[D_SEL].rows,
-		      st->sink[D_REST].rows, st->nexcluded, st->nnan);
+		      st->sink[D_REST].rows, rest, st->nexcluded, st->nnan);
 }
 
 int main(int argc, char **argv)
@@ -807,19 +993,26 @@ int main(int argc, char **argv)
 	struct select st;
 	const struct pal_frame *f;
 	struct pal_reader *r;
+	struct progress prog;
 
 	pal_init("pal-select");
 	parse_args(&cl, argc, argv);
 	r = open_all(&st, &cl);
+	progress_start(&prog, cl.progress, "rows", writes_stdout(&cl) ? 1 : -1);
+	prog.total_bytes = input_size(st.infd);
 	while (xpal_read(r, &f) > 0) {
+		prog.bytes = pal_reader_offset(r);
 		if (f->kind == PAL_DATA) {
 			select_frame(&st, r, f);
+			prog.done += f->nrows;
+			progress_show(&prog);
 			continue;
 		}
 		for (int k = 0; k < 3; k++)	/* metadata: to every output */
 			if (st.sink[k].w)
 				xpal_passthrough(st.sink[k].w, r, f);
 	}
+	progress_end(&prog);
 	finish_top(&st);
 	if (cl.verbose)
 		report(&st);

@@ -2,6 +2,7 @@
  * csv.c: CSV and TSV conversion; see csv.h for the convention.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,9 +312,19 @@ static const char *parse_elem(const char *s, int dtype, void *dst)
 	case PAL_U64:
 		*(uint64_t *)dst = parse_u64(s, 0, UINT64_MAX, &errstr);
 		break;
-	case PAL_F32:
-		*(float *)dst = (float)parse_double(s, &errstr);
+	case PAL_F32: {
+		double d = parse_double(s, &errstr);
+		float f = (float)d;
+
+		/* The same promise as for f64: no number silently becomes
+		 * infinity or 0 on its way into a float. */
+		if (!errstr && isinf(f) && !isinf(d))
+			errstr = pal_num_overflow;
+		else if (!errstr && f == 0 && d != 0)
+			errstr = pal_num_underflow;
+		*(float *)dst = errstr ? 0 : f;
 		break;
+	}
 	case PAL_F64:
 		*(double *)dst = parse_double(s, &errstr);
 		break;
@@ -393,25 +404,218 @@ int csv_write_header(FILE *fp, const struct pal_frame *f, int sep)
 	return ferror(fp) ? -1 : 0;
 }
 
-/*
- * The shortest of %.15g, %.16g and %.17g that reads back as v: exact, and
- * "0.1" rather than "0.10000000000000001".
- */
-static int format_double(char *buf, size_t cap, double v)
+/* 10^-k for k = 0..22: decimal literals, correctly rounded. */
+static const double pow10_neg[23] = {
+	1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10,
+	1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20,
+	1e-21, 1e-22,
+};
+
+int csv_format_double_ref(char *buf, double v)
 {
 	int n = 0;
 
 	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(buf, cap, "%.*g", prec, v);
+		n = snprintf(buf, CSV_DOUBLE_MAX, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v || v != v)
 			break;
 	}
 	return n;
 }
 
+/*
+ * Write the p digits dig[0..p) (dig[0] != 0) with decimal exponent x as
+ * printf's %.{p}g would: fixed notation when -4 <= x < p, else d.ddde+XX,
+ * trailing zeros of the fraction dropped, and the point with them.
+ */
+static int format_g(char *buf, int neg, const char *dig, int p, int x)
+{
+	int n = 0, last = p;
+
+	while (last > 1 && dig[last - 1] == '0')
+		last--;			/* digits that survive the stripping */
+	if (neg)
+		buf[n++] = '-';
+	if (x < -4 || x >= p) {
+		int ax = x < 0 ? -x : x;
+
+		buf[n++] = dig[0];
+		if (last > 1) {
+			buf[n++] = '.';
+			memcpy(buf + n, dig + 1, (size_t)(last - 1));
+			n += last - 1;
+		}
+		buf[n++] = 'e';
+		buf[n++] = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			buf[n++] = (char)('0' + ax / 100);
+		buf[n++] = (char)('0' + ax / 10 % 10);
+		buf[n++] = (char)('0' + ax % 10);
+	} else if (x >= 0) {
+		memcpy(buf + n, dig, (size_t)x + 1);	/* x + 1 <= p */
+		n += x + 1;
+		if (last > x + 1) {
+			buf[n++] = '.';
+			memcpy(buf + n, dig + x + 1, (size_t)(last - x - 1));
+			n += last - x - 1;
+		}
+	} else {
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (int i = 0; i < -x - 1; i++)
+			buf[n++] = '0';
+		memcpy(buf + n, dig, (size_t)last);
+		n += last;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * The 17 significant digits of |v| correctly rounded (to nearest, ties to
+ * even, as printf's %.16e) and the decimal exponent x of the result, with
+ * 128-bit integers: v = m 2^e exactly (m < 2^53), so v 10^k = m 5^k
+ * 2^(e+k), with k = 16 - x; for 0 <= k <= 22, m 5^k < 2^105 and the
+ * rounding is a shift with its exact remainder.  Returns 0 (and leaves
+ * the work to printf) outside 10^-6 <= |v| < 10^17.
+ */
+static int digits17(double v, char *dig, int *xp)
+{
+	static const uint64_t pow5[23] = {
+		1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull,
+		78125ull, 390625ull, 1953125ull, 9765625ull, 48828125ull,
+		244140625ull, 1220703125ull, 6103515625ull, 30517578125ull,
+		152587890625ull, 762939453125ull, 3814697265625ull,
+		19073486328125ull, 95367431640625ull, 476837158203125ull,
+		2384185791015625ull,
+	};
+	const uint64_t lo17 = 10000000000000000ull, hi17 = 10 * lo17;
+	double a = fabs(v);
+	int e, x, k, s;
+	uint64_t m, q, bits;
+	unsigned __int128 p;
+
+	if (!(a >= 1e-6 && a < 1e17))
+		return 0;
+	memcpy(&bits, &a, sizeof(bits));	/* normal: 1.f 2^(E - 1023) */
+	m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
+	e = (int)(bits >> 52) - 1075;
+	/* log10 of 2^(e + 52) <= a < 2^(e + 53), floored: x or x - 1. */
+	x = (int)floor((e + 52) * 0.30102999566398120);
+	for (int tries = 0; ; tries++) {
+		k = 16 - x;
+		if (k < 0 || k > 22 || tries > 2)
+			return 0;
+		p = (unsigned __int128)m * pow5[k];
+		s = -(e + k);
+		q = s <= 0 ? (uint64_t)(p << -s) : (uint64_t)(p >> s);
+		if (s > 0 && (p >> s) >> 64)
+			q = hi17;	/* far too large */
+		if (q >= hi17)
+			x++;
+		else if (q < lo17)
+			x--;
+		else
+			break;
+	}
+	if (s > 0) {
+		unsigned __int128 rem = p & (((unsigned __int128)1 << s) - 1),
+				  half = (unsigned __int128)1 << (s - 1);
+
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+	}
+	if (q == hi17) {	/* 99..9.5 rounded up to the next decade */
+		q = lo17;
+		x++;
+	}
+	for (int i = 16; i >= 0; i--, q /= 10)
+		dig[i] = (char)('0' + q % 10);
+	dig[17] = '\0';
+	*xp = x;
+	return 1;
+}
+
+int csv_format_double(char *buf, double v)
+{
+	char e17[40], dig[18];
+	int x = 0, be, neg, n;
+	double r;
+	uint64_t bits;
+
+	/* Zero, subnormals, the range's ends, infinities, NaN and powers of
+	 * two (whose spacing differs below and above) take the plain loop. */
+	memcpy(&bits, &v, sizeof(bits));
+	if (!isnormal(v) || fabs(v) > 1e300 || fabs(v) < 1e-280 ||
+	    !(bits & ((1ull << 52) - 1)))
+		return csv_format_double_ref(buf, v);
+	be = (int)(bits >> 52 & 0x7ff) - 1022;		/* frexp's exponent */
+	neg = v < 0;
+	if (!digits17(v, dig, &x)) {
+		/* "-d.dddddddddddddddde+XX": the 17 digits, correctly
+		 * rounded, by printf where digits17 does not reach. */
+		snprintf(e17, sizeof(e17), "%.16e", v);
+		dig[0] = e17[neg];
+		memcpy(dig + 1, e17 + neg + 2, 16);
+		dig[17] = '\0';
+		for (const char *e = e17 + neg + 20; *e; e++)
+			x = x * 10 + (*e - '0');
+		if (e17[neg + 19] == '-')
+			x = -x;
+	}
+	/*
+	 * r: half the spacing of the doubles around v (v's interval of
+	 * numbers that read back as v), in units of the 17th digit, 10^(x-16).
+	 * Computed within a few parts in 10^16; the tests below leave a
+	 * margin of 10^-9 of it.
+	 */
+	r = ldexp(1.0, be - 54) / (x >= -6 && x <= 16 ? pow10_neg[16 - x] :
+				   pow(10, x - 16));
+	for (int p = 15; p <= 16; p++) {
+		int tail = p == 15 ? (dig[15] - '0') * 10 + dig[16] - '0' :
+			   dig[16] - '0';
+		int half = p == 15 ? 50 : 5, up, cx = x;
+		char c[18];
+		double delta;
+
+		if (tail == half) {
+			/* The 17 digits are a rounded value: which way the
+			 * exact value rounds at p digits is not known here. */
+			n = snprintf(buf, CSV_DOUBLE_MAX, "%.*g", p, v);
+			if (strtod(buf, NULL) == v)
+				return n;
+			continue;
+		}
+		up = tail > half;
+		memcpy(c, dig, (size_t)p);
+		if (up) {
+			int i = p - 1;
+
+			while (i >= 0 && c[i] == '9')
+				c[i--] = '0';
+			if (i >= 0) {
+				c[i]++;
+			} else {	/* 99..9 became 100..0 */
+				c[0] = '1';
+				cx++;
+			}
+		}
+		/* The candidate's distance from the 17 digits, in their units;
+		 * the exact value is within 1/2 of those. */
+		delta = up ? (p == 15 ? 100 : 10) - tail : tail;
+		if (delta - 0.5 > r * (1 + 1e-9))
+			continue;	/* surely outside */
+		n = format_g(buf, neg, c, p, cx);
+		if (delta + 0.5 < r * (1 - 1e-9) || strtod(buf, NULL) == v)
+			return n;
+	}
+	return format_g(buf, neg, dig, 17, x);
+}
+
 static int format_float(char *buf, size_t cap, float v)
 {
 	int n = 0;
+
 
 	for (int prec = 6; prec <= 9; prec++) {
 		n = snprintf(buf, cap, "%.*g", prec, (double)v);
@@ -421,42 +625,76 @@ static int format_float(char *buf, size_t cap, float v)
 	return n;
 }
 
-/* Format one element of dtype at p into buf; returns the length. */
+/* The decimal digits of u, after a '-' if neg; returns the length. */
+static int format_int(char *buf, int neg, uint64_t u)
+{
+	char tmp[20];
+	int n = 0, len = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (neg)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return len;
+}
+
+static int format_i64(char *buf, int64_t v)
+{
+	return format_int(buf, v < 0, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+/* Format one element of dtype at p into buf; returns the length.  NaN is
+ * "nan" whatever its sign bit (printf would write "-nan"). */
 static int format_elem(char *buf, size_t cap, int dtype, const void *p)
 {
+	if ((dtype == PAL_F32 && isnan(*(const float *)p)) ||
+	    (dtype == PAL_F64 && isnan(*(const double *)p)))
+		return snprintf(buf, cap, "nan");
 	switch (dtype) {
-	case PAL_U8: return snprintf(buf, cap, "%u", *(const uint8_t *)p);
-	case PAL_I32: return snprintf(buf, cap, "%" PRId32, *(const int32_t *)p);
-	case PAL_I64: return snprintf(buf, cap, "%" PRId64, *(const int64_t *)p);
-	case PAL_U64: return snprintf(buf, cap, "%" PRIu64, *(const uint64_t *)p);
+	case PAL_U8: return format_int(buf, 0, *(const uint8_t *)p);
+	case PAL_I32: return format_i64(buf, *(const int32_t *)p);
+	case PAL_I64: return format_i64(buf, *(const int64_t *)p);
+	case PAL_U64: return format_int(buf, 0, *(const uint64_t *)p);
 	case PAL_F32: return format_float(buf, cap, *(const float *)p);
-	case PAL_F64: return format_double(buf, cap, *(const double *)p);
+	case PAL_F64: return csv_format_double(buf, *(const double *)p);
 	}
 	return snprintf(buf, cap, "?");
 }
 
 int csv_write_rows(FILE *fp, const struct pal_frame *f, int sep)
 {
-	char buf[64];
+	size_t elems = 0, len;
+	char *line;
+	int rc = 0;
 
-	for (uint64_t r = 0; r < f->nrows; r++) {
-		int first = 1;
-
+	/* One line at a time, each element at most CSV_DOUBLE_MAX bytes
+	 * with its separator. */
+	for (uint32_t i = 0; i < f->ncols; i++)
+		elems += f->cols[i].width;
+	line = xmalloc(elems * (CSV_DOUBLE_MAX + 1) + 2);
+	for (uint64_t r = 0; r < f->nrows && !rc; r++) {
+		len = 0;
 		for (uint32_t i = 0; i < f->ncols; i++) {
 			const struct pal_col *c = &f->cols[i];
 			size_t es = pal_dtype_size(c->dtype);
 			const char *p = (const char *)c->data + r * c->width * es;
 
 			for (uint32_t k = 0; k < c->width; k++, p += es) {
-				int n = format_elem(buf, sizeof(buf), c->dtype, p);
-
-				if (!first)
-					putc(sep, fp);
-				first = 0;
-				fwrite(buf, 1, (size_t)n, fp);
+				if (len)
+					line[len++] = (char)sep;
+				len += (size_t)format_elem(line + len,
+							   CSV_DOUBLE_MAX,
+							   c->dtype, p);
 			}
 		}
-		putc('\n', fp);
+		line[len++] = '\n';
+		if (fwrite(line, 1, len, fp) != len)
+			rc = -1;
 	}
-	return ferror(fp) ? -1 : 0;
+	free(line);
+	return rc || ferror(fp) ? -1 : 0;
 }

@@ -57,4 +57,25 @@ int csv_write_header(FILE *fp, const struct pal_frame *f, int sep);
 /* Write every row of f.  0, or -1 on a write error. */
 int csv_write_rows(FILE *fp, const struct pal_frame *f, int sep);
 
+/*
+ * How a double is written: the shortest of %.15g, %.16g and %.17g that
+ * strtod() reads back as the same double (so "0.1", not
+ * "0.10000000000000001"; 17 digits always read back), NaN as printf
+ * writes it ("nan", or "-nan" with the sign bit set), infinities as "inf"
+ * and "-inf".  buf must hold CSV_DOUBLE_MAX bytes;
+ * returns the length.
+ *
+ * csv_format_double makes 17 digits once (%.16e) and derives the 15- and
+ * 16-digit candidates from them by decimal rounding; whether a candidate
+ * reads back is decided from its distance to the 17 digits against half
+ * the double's spacing, with a margin, and only where that is too close
+ * to call by strtod().  csv_format_double_ref is the plain loop it
+ * replaces (a snprintf() and a strtod() for each precision), kept as the
+ * reference for the tests and used for zero, subnormals, the extremes of
+ * the range and powers of two.
+ */
+#define CSV_DOUBLE_MAX 32
+int csv_format_double(char *buf, double v);
+int csv_format_double_ref(char *buf, double v);
+
 #endif

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 
 #include "design.h"
+#include "hash.h"
 #include "rng.h"
 #include "banned.h"
 
@@ -317,13 +318,6 @@ void halton_free(struct halton *h)
 }
 
 /* ---- Latin hypercube ---------------------------------------------------- */
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 #define FEISTEL_ROUNDS 6
 

@@ -35,6 +35,13 @@ extern const char *pal_progname;
  */
 void pal_init(const char *progname);
 
+/*
+ * Whether a progress line (progress.h) is on the terminal of stderr, not
+ * ended by a newline: every message of this API clears it first, so that
+ * the message starts a line of its own.
+ */
+extern int pal_stderr_line;
+
 /* Print "pal-x: message" to stderr and exit with status 1. */
 _Noreturn void die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -65,6 +72,49 @@ void pal_atdie(void (*fn)(void));
  * SIGPIPE (exit status 141 in a shell); otherwise return.
  */
 void pal_check_epipe(void);
+
+/* ---- cleaning up when a program ends early -----------------------------
+ *
+ * What a program must undo if it ends before it finishes: temporary files
+ * to remove, process groups of children to kill.  Each is a struct
+ * pal_cleanup that its owner (io.c's outputs, proc.c's children) puts on
+ * one list of the process, the only state this kept outside its owners, so
+ * that a signal handler can reach it.  The list is run
+ *
+ *   - by die(), die_errno(), usage_die() and pal_check_epipe(), and
+ *   - on SIGINT, SIGTERM, SIGHUP and SIGPIPE, by a handler that err.c
+ *     installs when the first entry is added (a signal ignored when the
+ *     program started, as nohup(1) does, stays ignored).  The handler only
+ *     calls unlink(2) and kill(2), which are async-signal-safe, then resets
+ *     the signal to its default action and raises it again, so that the
+ *     program is seen to die by that signal (128+n in a shell).
+ *
+ * Entries are added and removed with these signals blocked in the calling
+ * thread, so a handler never sees a half-linked entry.  After kill -9
+ * nothing runs: io.c uses O_TMPFILE so there is no name to leave behind,
+ * and proc.c's children get SIGKILL from the kernel (PR_SET_PDEATHSIG).
+ */
+struct pal_cleanup {
+	struct pal_cleanup *next;	/* err.c's list */
+	const char *path;		/* unlink(2)ed when not NULL */
+	int pgid;			/* kill(-pgid, SIGKILL) when > 0 */
+};
+
+/* Put c (its path and pgid set) on the list; c must stay valid until
+ * pal_cleanup_remove(c). */
+void pal_cleanup_add(struct pal_cleanup *c);
+/* Take c off the list (nothing if it is not on it). */
+void pal_cleanup_remove(struct pal_cleanup *c);
+/*
+ * Block the signals above in this thread (pal_cleanup_hold) and restore
+ * the mask (pal_cleanup_release): for a step that must not be cut in two,
+ * such as renaming an output into place and taking its temporary off the
+ * list.  A signal that arrives meanwhile is handled on release.
+ */
+void pal_cleanup_hold(void);
+void pal_cleanup_release(void);
+/* Run the list now (what die() does): unlink the paths, kill the groups. */
+void pal_cleanup_run(void);
 
 /* malloc/calloc/realloc that die with a message on failure. */
 void *xmalloc(size_t n);

@@ -3,13 +3,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "hash.h"
 #include "io.h"
 #include "banned.h"
 
@@ -25,6 +28,13 @@ int xopen_in(const char *path)
 	return fd;
 }
 
+void in_refuse_tty(const char *path)
+{
+	if ((!path || !strcmp(path, "-")) && isatty(0))
+		usage_die("standard input is a terminal: give a file, or pipe "
+			  "a pal stream in");
+}
+
 static mode_t umask_value(void)
 {
 	mode_t m = umask(0);
@@ -33,14 +43,48 @@ static mode_t umask_value(void)
 	return m;
 }
 
-/* The outputs whose temporary files die() must remove. */
-static struct out *pending;
-
-static void remove_pending(void)
+/* Replace the last 6 characters of name (XXXXXX) by random ones. */
+static void random_suffix(char *name)
 {
-	for (struct out *o = pending; o; o = o->next_pending)
-		if (o->tmp)
-			unlink(o->tmp);
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789";
+	static uint64_t counter;
+	struct timespec ts;
+	uint64_t v;
+	char *p = name + strlen(name) - 6;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+		  ((uint64_t)getpid() << 40) ^ ++counter);
+	for (int i = 0; i < 6; i++, v /= 62)
+		p[i] = chars[v % 62];
+}
+
+/*
+ * Open an unnamed temporary (O_TMPFILE) in the directory of path, if the
+ * file system has it and /proc/self/fd is there to link it by later.
+ * Returns the descriptor, or -1 to use a named temporary.
+ */
+static int open_unnamed(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (getenv("PAL_NO_TMPFILE") || access("/proc/self/fd", X_OK) < 0)
+		return -1;
+	if (!slash)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else {
+		dir = xstrdup(path);
+		dir[slash - path] = '\0';
+	}
+	/* Mode 0666 less the umask, as for any new file. */
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	return fd;
 }
 
 void out_open(struct out *o, const char *path)
@@ -65,13 +109,62 @@ void out_open(struct out *o, const char *path)
 	n = strlen(path) + sizeof(".tmpXXXXXX");
 	o->tmp = xmalloc(n);
 	snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
-	o->fd = mkstemp(o->tmp);
-	if (o->fd < 0)
+	o->fd = open_unnamed(path);
+	if (o->fd >= 0) {
+		o->unnamed = 1;
+		return;
+	}
+	/*
+	 * No O_TMPFILE here (an older kernel, or a file system such as NFS
+	 * or vfat without it): a named temporary, on the cleanup list from
+	 * the moment it exists, so that no signal but SIGKILL can leave it.
+	 */
+	pal_cleanup_hold();
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		int e = errno;
+
+		pal_cleanup_release();
+		errno = e;
 		die_errno("cannot create a temporary file for '%s'", path);
+	}
+	o->cleanup.path = o->tmp;
+	pal_cleanup_add(&o->cleanup);
+	pal_cleanup_release();
 	(void)fchmod(o->fd, 0666 & ~umask_value());
-	o->next_pending = pending;
-	pending = o;
-	pal_atdie(remove_pending);
+}
+
+/*
+ * Give the unnamed temporary o->fd the name o->tmp (a fresh random one for
+ * each try), and put that name on the cleanup list in the same step.
+ */
+static void link_unnamed(struct out *o)
+{
+	char proc[64];
+	int e = 0;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+	pal_cleanup_hold();
+	for (int i = 0; i < 100; i++) {
+		random_suffix(o->tmp);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp,
+			   AT_SYMLINK_FOLLOW) == 0) {
+			e = 0;
+			break;
+		}
+		e = errno;
+		if (e != EEXIST)
+			break;
+	}
+	if (e) {
+		pal_cleanup_release();
+		errno = e;
+		die_errno("cannot link a temporary file for '%s'", o->path);
+	}
+	o->unnamed = 0;
+	o->cleanup.path = o->tmp;
+	pal_cleanup_add(&o->cleanup);
+	pal_cleanup_release();
 }
 
 int out_is_tty(const struct out *o)
@@ -97,28 +190,57 @@ void out_refuse_tty(const struct out *o)
 			  "pal-cat --to csv", o->name);
 }
 
+/*
+ * The stream is complete (flushed, end frame written) when out_commit() is
+ * called.  The order of the steps matters if a signal comes meanwhile:
+ *
+ *   - Before the temporary has a name (O_TMPFILE), a signal or a die()
+ *     leaves nothing: the unnamed file goes with the process.
+ *   - linkat(2) and putting the name on the cleanup list are one step
+ *     with the fatal signals held, so a signal after it finds the name and
+ *     removes it, as does die() if close(2) then fails (a late write error
+ *     on NFS).  Only SIGKILL, in the microseconds until the rename, can
+ *     leave the name; PATH is untouched then.
+ *   - rename(2) and taking the name off the list are one step too: a
+ *     signal before it removes the temporary and PATH keeps its old
+ *     contents (or stays absent); a signal held until after it finds PATH
+ *     complete and in place, and the program still dies by the signal.
+ *     A committed output is never removed: its name is off the list.
+ */
 void out_commit(struct out *o)
 {
-	if (o->fp) {
-		xfclose(o->fp, o->name);
+	if (o->fd == 1 || !o->path) {
+		if (o->fp)
+			xfclose(o->fp, o->name);
 		o->fp = NULL;
-		if (o->fd != 1)
-			o->fd = -1;
-	}
-	if (o->fd == 1)
 		return;		/* written with write(2), each write checked */
-	if (o->fd >= 0 && close(o->fd) < 0)
+	}
+	if (o->unnamed) {
+		if (o->fp && (fflush(o->fp) != 0 || ferror(o->fp))) {
+			if (errno == 0)
+				errno = EIO;
+			die_errno("write error on '%s'", o->name);
+		}
+		link_unnamed(o);
+	}
+	if (o->fp) {
+		xfclose(o->fp, o->name);	/* closes o->fd too */
+		o->fp = NULL;
+	} else if (close(o->fd) < 0) {
 		die_errno("cannot close '%s'", o->name);
+	}
+	o->fd = -1;
 	if (o->tmp) {
-		struct out **pp;
+		pal_cleanup_hold();
+		if (rename(o->tmp, o->path) < 0) {
+			int e = errno;
 
-		if (rename(o->tmp, o->path) < 0)
+			pal_cleanup_release();
+			errno = e;
 			die_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
-		for (pp = &pending; *pp; pp = &(*pp)->next_pending)
-			if (*pp == o) {
-				*pp = o->next_pending;
-				break;
-			}
+		}
+		pal_cleanup_remove(&o->cleanup);
+		pal_cleanup_release();
 		free(o->tmp);
 		o->tmp = NULL;
 	}

@@ -10,6 +10,9 @@
 #include "num.h"
 #include "banned.h"
 
+const char pal_num_overflow[] = "out of range";
+const char pal_num_underflow[] = "too close to zero";
+
 static int bad_start(const char *s, const char **errstr)
 {
 	if (*s == '\0') {
@@ -81,6 +84,16 @@ int64_t parse_i64(const char *s, int64_t min, int64_t max,
 	return v;
 }
 
+/* Whether the decimal number s (as strtod read it) has a non-zero digit
+ * before its exponent. */
+static int nonzero_digits(const char *s)
+{
+	for (; *s && *s != 'e' && *s != 'E'; s++)
+		if (*s >= '1' && *s <= '9')
+			return 1;
+	return 0;
+}
+
 double parse_double(const char *s, const char **errstr)
 {
 	char *end;
@@ -88,15 +101,25 @@ double parse_double(const char *s, const char **errstr)
 
 	if (bad_start(s, errstr))
 		return 0;
+	/* strtod also reads C99 hexadecimal ("0x10" is 16): not in data. */
+	if (strpbrk(s, "xX")) {
+		*errstr = "not a number";
+		return 0;
+	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0') {
 		*errstr = "not a number";
 		return 0;
 	}
-	/* Underflow to a denormal or zero is fine; overflow is not. */
 	if (errno == ERANGE && (v > 1.0 || v < -1.0)) {
-		*errstr = "out of range";
+		*errstr = pal_num_overflow;
+		return 0;
+	}
+	/* Underflow to a subnormal is fine (the nearest double); to zero, a
+	 * number that is not zero would be taken as zero, so it is refused. */
+	if (v == 0 && nonzero_digits(s)) {
+		*errstr = pal_num_underflow;
 		return 0;
 	}
 	*errstr = NULL;

@@ -16,7 +16,16 @@ uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
 		   const char **errstr);
 int64_t parse_i64(const char *s, int64_t min, int64_t max,
 		  const char **errstr);
-/* Accepts what strtod accepts, including "nan", "inf" and "-inf". */
+/*
+ * A decimal number as strtod reads it, "nan", "inf" and "-inf" included;
+ * C99 hexadecimal ("0x10", "0x1p-3") is "not a number".  A number beyond
+ * the largest double is refused with *errstr == pal_num_overflow ("out of
+ * range"); a non-zero number that would round to zero with *errstr ==
+ * pal_num_underflow ("too close to zero").  Subnormal results are accepted.
+ * *errstr is then these very arrays, so that a caller (an oracle's output)
+ * can tell an overflow, which it takes as infinity, by comparing pointers.
+ */
+extern const char pal_num_overflow[], pal_num_underflow[];
 double parse_double(const char *s, const char **errstr);
 
 /*

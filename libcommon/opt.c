@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "io.h"
@@ -54,4 +55,14 @@ void opt_version(void)
 	printf("%s %s\n", pal_progname, PAL_VERSION);
 	xfclose(stdout, "stdout");
 	exit(0);
+}
+
+void opt_list(const char *opt, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (n == 0)
+		usage_die("%s: empty list", opt);
+	if (arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,"))
+		usage_die("%s: empty item in '%s'", opt, arg);
 }

@@ -25,6 +25,13 @@ double opt_double(const char *opt, const char *arg, int flags);
 /* A duration in seconds, as parse_duration() reads it ("250ms"). */
 double opt_duration(const char *opt, const char *arg);
 
+/*
+ * Check a comma-separated list ("0:1,0:2"): not empty, and no empty item
+ * (a leading, trailing or doubled comma), which strtok(3) would skip
+ * silently, so that "--bounds 0:1," is an error and not one range.
+ */
+void opt_list(const char *opt, const char *arg);
+
 /* Print "pal-x VERSION" to stdout (checking the write) and exit 0. */
 _Noreturn void opt_version(void);
 

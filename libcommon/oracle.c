@@ -1,14 +1,12 @@
 /*
- * oracle.c: a pool of external oracle processes driven by poll(2); see
- * oracle.h.
+ * oracle.c: the oracle protocol on a process pool; see oracle.h.
  *
- * Each call is a vfork of this process that becomes the leader of a new
- * process group and execs /bin/sh -c CMD.  The parent feeds its standard
- * input, gathers its standard output and the start of its standard error
- * through non-blocking pipes, and learns of its exit through a SIGCHLD
- * self-pipe, so one poll() waits for everything.  When the shell exits, what
- * it left behind in its process group is killed, so a background process
- * cannot hold the pipes open.
+ * Each call is a job of a proc.h pool running /bin/sh -c CMD in a process
+ * group of its own: this file turns rows into the text of its standard
+ * input and its environment, makes and removes its scratch directory, and
+ * turns how it ended and what it printed into a status and a message.  The
+ * processes, pipes, timeouts and signals are proc.c's; an oracle pool keeps
+ * all its state in itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,47 +27,34 @@
 
 #include "num.h"
 #include "oracle.h"
+#include "proc.h"
 #include "banned.h"
 
 extern char **environ;
 
-#define ERR_KEEP 1024			/* bytes of standard error kept */
-#define OUT_MAX (64u << 20)		/* bytes of standard output accepted */
-
+/* A call, while it runs: what the pool's job does not know. */
 struct call {
 	int used;
-	pid_t pid;
-	int fd_in, fd_out, fd_err;	/* -1 once closed */
-	int fd_ep;			/* exec error pipe: EOF once exec'd */
-	char *in;			/* the rows as text */
-	size_t in_len, in_pos;
-	char *out;
-	size_t out_len, out_cap;
-	char err[ERR_KEEP + 1];
-	size_t err_len;
-	int exited, wstatus;
-	double exit_time;
-	double deadline;		/* 0: none */
-	int timed_out;
-	int start_errno;		/* exec or chdir failed with this */
-	char what[96];			/* what failed to start */
 	char *workdir;			/* this call's scratch directory */
 	void *tag;
 	size_t n;
 	uint32_t k;
-	uint64_t first_id;
-	double t_start;
+	int start_errno;		/* could not be started: why */
+	char start_msg[256];
 };
 
 struct oracle {
 	struct oracle_opts o;
+	struct proc_pool *pool;
 	char *workdir;			/* absolute */
 	char *cmd;			/* what sh -c runs (see simple_cmd) */
 	struct call *calls;
-	unsigned running;
 	double *y;			/* results handed to the callback */
 	size_t y_cap;
 	char msg[2048];
+	/* During oracle_wait: the caller's callback. */
+	void (*fn)(void *arg, const struct oracle_done *d);
+	void *arg;
 };
 
 static const char *const status_names[] = {
@@ -85,108 +70,10 @@ const char *oracle_status_name(int s)
 
 double oracle_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* ---- signals: the SIGCHLD self-pipe, and killing calls on exit -------- */
-
-static int chld_pipe[2] = { -1, -1 };
-static struct oracle *live;		/* the pool whose calls die with us */
-
-static void on_sigchld(int sig)
-{
-	int e = errno;
-	char c = 0;
-
-	(void)sig;
-	if (write(chld_pipe[1], &c, 1) < 0) {
-		/* Full pipe: a wake-up is pending anyway. */
-	}
-	errno = e;
-}
-
-static void kill_calls(void)
-{
-	if (!live)
-		return;
-	for (unsigned i = 0; i < live->o.jobs; i++)
-		if (live->calls[i].used && live->calls[i].pid > 0 &&
-		    !live->calls[i].exited)
-			kill(-live->calls[i].pid, SIGKILL);
-}
-
-/* SIGINT, SIGTERM, SIGHUP: take the calls' process groups with us. */
-static void on_fatal(int sig)
-{
-	kill_calls();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	if (chld_pipe[0] >= 0)
-		return;
-	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		chld_pipe[0] = chld_pipe[1] = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigchld;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
-	sa.sa_handler = on_fatal;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	atexit(kill_calls);
+	return pal_clock_wall();
 }
 
 /* ---- the pool ----------------------------------------------------------- */
-
-/*
- * Whether cmd is one simple command that the shell can replace itself by:
- * words without shell syntax, the first not a builtin or keyword.  Such a
- * command is run as "exec cmd", which saves the shell's fork (dash does not
- * do it by itself) and lets the death signal reach the program itself.
- */
-static int simple_cmd(const char *cmd)
-{
-	static const char *const builtins[] = {
-		"alias", "bg", "break", "cd", "command", "continue", "echo",
-		"eval", "exec", "exit", "export", "false", "fc", "fg",
-		"getopts", "hash", "jobs", "kill", "local", "printf", "pwd",
-		"read", "readonly", "return", "set", "shift", "test", "times",
-		"trap", "true", "type", "ulimit", "umask", "unalias", "unset",
-		"wait", "[", ".", ":", "if", "then", "else", "elif", "fi",
-		"do", "done", "case", "esac", "while", "until", "for", "in",
-		"{", "}", "!", "function", "select",
-	};
-	size_t n;
-
-	if (cmd[strcspn(cmd, ";&|<>()$`\\\"'*?[]#~=%{}!\n")] != '\0')
-		return 0;
-	cmd += strspn(cmd, " \t");
-	n = strcspn(cmd, " \t");
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++)
-		if (strlen(builtins[i]) == n && !strncmp(cmd, builtins[i], n))
-			return 0;
-	return 1;
-}
 
 static int mkdir_p(const char *path)
 {
@@ -209,78 +96,59 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-struct oracle *oracle_new(const struct oracle_opts *opts, char *err,
-			  size_t errlen)
+struct oracle *oracle_new(const struct oracle_opts *opts,
+			  struct pal_error *err)
 {
 	struct oracle *o = calloc(1, sizeof(*o));
 
-	if (!o) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	if (!o)
+		return pal_seterr(err, PAL_ERR_NOMEM, ENOMEM, "out of memory"),
+		       NULL;
 	o->o = *opts;
-	if (simple_cmd(opts->cmd)) {
-		size_t n = strlen(opts->cmd) + sizeof("exec ");
-
-		o->cmd = malloc(n);
-		if (o->cmd)
-			snprintf(o->cmd, n, "exec %s", opts->cmd);
-	}
-	if (!o->cmd)
-		o->cmd = strdup(opts->cmd);
-	if (!o->cmd) {
-		free(o);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	if (o->o.jobs == 0)
 		o->o.jobs = 1;
+	o->cmd = proc_sh_command(opts->cmd);
 	o->calls = calloc(o->o.jobs, sizeof(*o->calls));
-	if (!o->calls) {
-		free(o->cmd);
-		free(o);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
+	if (!o->cmd || !o->calls) {
+		pal_seterr(err, PAL_ERR_NOMEM, ENOMEM, "out of memory");
+		goto fail;
 	}
 	if (opts->workdir) {
 		char real[PATH_MAX];
 
 		if (mkdir_p(opts->workdir) < 0 ||
 		    !realpath(opts->workdir, real)) {
-			snprintf(err, errlen, "cannot create --workdir '%s': %s",
-				 opts->workdir, strerror(errno));
-			free(o->calls);
-			free(o->cmd);
-			free(o);
-			return NULL;
+			pal_seterr(err, PAL_ERR_IO, errno, "cannot create "
+				   "--workdir '%s': %s", opts->workdir,
+				   strerror(errno));
+			goto fail;
 		}
 		o->workdir = strdup(real);
+		if (!o->workdir) {
+			pal_seterr(err, PAL_ERR_NOMEM, ENOMEM, "out of memory");
+			goto fail;
+		}
 	}
-	/* A closed fd 0, 1 or 2 would be taken by a pipe and confuse dup2. */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			(void)open("/dev/null", O_RDWR);
-	install_signals();
-	live = o;
+	o->pool = proc_pool_new(o->o.jobs, err);
+	if (!o->pool)
+		goto fail;
 	return o;
+fail:
+	free(o->workdir);
+	free(o->calls);
+	free(o->cmd);
+	free(o);
+	return NULL;
 }
 
 unsigned oracle_idle(const struct oracle *o)
 {
-	return o->o.jobs - o->running;
+	return proc_pool_idle(o->pool);
 }
 
 unsigned oracle_running(const struct oracle *o)
 {
-	return o->running;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
+	return proc_pool_running(o->pool);
 }
 
 /* Format n rows of d numbers as text, one line per row. */
@@ -350,62 +218,15 @@ static char **call_env(const struct oracle *o, const struct oracle_call *c,
 	return env;
 }
 
-static void start_failed(struct call *k, const char *what, int e)
-{
-	snprintf(k->what, sizeof(k->what), "%s", what);
-	k->start_errno = e ? e : EIO;
-	k->exited = 1;
-	k->exit_time = oracle_now();
-}
-
-/*
- * vfork and exec /bin/sh in the child, with fds in, out and err as its
- * standard input, output and error, in dir if not NULL, in a new process
- * group, killed if parent dies.  vfork: no page tables are copied, which
- * matters in an MPI process with large mappings.  The child makes system
- * calls only; if exec fails it writes errno to ep.  Returns the pid or -1.
- */
-static pid_t spawn(char *const argv[], char *const env[], int in, int out,
-		   int err, int ep, const char *dir, pid_t parent)
-{
-	pid_t pid = vfork();
-	sigset_t none;
-	int e;
-
-	if (pid != 0)
-		return pid;
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		goto fail;
-	if (dir && chdir(dir) < 0)
-		goto fail;
-	execve("/bin/sh", argv, env);
-fail:
-	e = errno;
-	if (write(ep, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 void oracle_start(struct oracle *o, const struct oracle_call *c)
 {
 	struct call *k = NULL;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
-	int ep[2] = { -1, -1 };
-	char *envstr = NULL, **env = NULL;
-	char *argv[] = { (char *)"sh", (char *)"-c", o->cmd, NULL };
-	pid_t parent = getpid();
-	int e;
+	char *envstr = NULL, **env = NULL, *in = NULL;
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", o->cmd, NULL };
+	struct proc_spec spec = { .argv = argv, .fd_in = -1, .fd_out = -1,
+				  .fd_err = -1 };
+	struct proc_job job = { .spec = &spec };
+	size_t in_len = 0;
 
 	for (unsigned i = 0; i < o->o.jobs && !k; i++)
 		if (!o->calls[i].used)
@@ -414,82 +235,53 @@ void oracle_start(struct oracle *o, const struct oracle_call *c)
 		abort();	/* the caller broke the contract */
 	memset(k, 0, sizeof(*k));
 	k->used = 1;
-	k->fd_in = k->fd_out = k->fd_err = k->fd_ep = -1;
 	k->tag = c->tag;
 	k->n = c->n;
 	k->k = c->k;
-	k->first_id = c->ids[0];
-	k->t_start = oracle_now();
-	if (o->o.timeout > 0)
-		k->deadline = k->t_start + o->o.timeout;
-	o->running++;
-
 	if (o->workdir) {
 		size_t n = strlen(o->workdir) + 64;
 
 		k->workdir = malloc(n);
-		if (!k->workdir)
-			return start_failed(k, "out of memory", ENOMEM);
-		snprintf(k->workdir, n, "%s/row%" PRIu64 "-r%d-XXXXXX",
-			 o->workdir, c->ids[0], o->o.rank);
-		if (!mkdtemp(k->workdir)) {
-			e = errno;
-			free(k->workdir);
-			k->workdir = NULL;
-			return start_failed(k, "cannot create a scratch "
-					    "directory", e);
+		if (k->workdir) {
+			snprintf(k->workdir, n, "%s/row%" PRIu64 "-r%d-XXXXXX",
+				 o->workdir, c->ids[0], o->o.rank);
+			if (!mkdtemp(k->workdir)) {
+				k->start_errno = errno;
+				snprintf(k->start_msg, sizeof(k->start_msg),
+					 "cannot create a scratch directory: "
+					 "%s", strerror(errno));
+				free(k->workdir);
+				k->workdir = NULL;
+			}
+		} else {
+			k->start_errno = ENOMEM;
 		}
 	}
-	k->in = rows_text(c->x, c->n, c->d, &k->in_len);
-	env = call_env(o, c, k->workdir, &envstr);
-	if (!k->in || !env) {
-		free(env);
-		free(envstr);
-		return start_failed(k, "out of memory", ENOMEM);
+	if (!k->start_errno) {
+		in = rows_text(c->x, c->n, c->d, &in_len);
+		env = call_env(o, c, k->workdir, &envstr);
+		if (!in || !env)
+			k->start_errno = ENOMEM;
 	}
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	    pipe2(er, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		e = errno;
-		goto fail;
+	if (k->start_errno == ENOMEM)
+		snprintf(k->start_msg, sizeof(k->start_msg), "out of memory");
+	if (k->start_errno) {
+		/* Not lost: the pool hands it back at the next wait, and
+		 * finish() gives k's reason. */
+		free(in);
+		in = NULL;
+		in_len = 0;
+		job.spec = NULL;
 	}
-	k->pid = spawn(argv, env, in[0], out[1], er[1], ep[1], k->workdir,
-		       parent);
-	if (k->pid < 0) {
-		e = errno;
-		goto fail;
-	}
-	setpgid(k->pid, k->pid);	/* also here, against the race */
-	close(in[0]);
-	close(out[1]);
-	close(er[1]);
-	close(ep[1]);
-	k->fd_in = in[1];
-	k->fd_out = out[0];
-	k->fd_err = er[0];
-	/* Whether exec worked is read in the event loop, with the other
-	 * pipes: EOF, or the child's errno. */
-	k->fd_ep = ep[0];
-	set_nonblock(k->fd_ep);
+	spec.env = env;
+	spec.dir = k->workdir;
+	job.tag = k;
+	job.in = in;
+	job.in_len = in_len;
+	job.timeout = o->o.timeout;
+	proc_pool_start(o->pool, &job);
 	free(env);
 	free(envstr);
-	set_nonblock(k->fd_in);
-	set_nonblock(k->fd_out);
-	set_nonblock(k->fd_err);
-	return;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-		if (er[i] >= 0)
-			close(er[i]);
-		if (ep[i] >= 0)
-			close(ep[i]);
-	}
-	free(env);
-	free(envstr);
-	start_failed(k, "cannot start", e);
 }
 
 /* ---- finishing a call --------------------------------------------------- */
@@ -526,28 +318,29 @@ static void excerpt(char *dst, size_t len, const char *s, size_t n)
 }
 
 /* The first line of the call's standard error, as ": \"...\"" or "". */
-static void err_line(const struct call *k, char *dst, size_t len)
+static void err_line(const struct proc_done *pd, char *dst, size_t len)
 {
 	size_t i = 0;
 
-	while (i < k->err_len && (k->err[i] == '\n' || k->err[i] == '\r'))
+	while (i < pd->err_len && (pd->err[i] == '\n' || pd->err[i] == '\r'))
 		i++;
-	if (i == k->err_len) {
+	if (i == pd->err_len) {
 		dst[0] = '\0';
 		return;
 	}
 	dst[0] = ':';
 	dst[1] = ' ';
-	excerpt(dst + 2, len - 2, k->err + i, k->err_len - i);
+	excerpt(dst + 2, len - 2, pd->err + i, pd->err_len - i);
 }
 
 /*
  * Parse the call's output into o->y: n non-blank lines of k numbers each
  * (k fixed by the first line when 0).  Returns a status, with o->msg set.
  */
-static int parse_output(struct oracle *o, struct call *k)
+static int parse_output(struct oracle *o, struct call *k, char *out,
+			size_t out_len)
 {
-	char *p = k->out, *end = k->out + k->out_len, ex[120];
+	char *p = out, *end = out + out_len, ex[120];
 	size_t row = 0, line = 0;
 
 	while (p < end) {
@@ -576,6 +369,18 @@ static int parse_output(struct oracle *o, struct call *k)
 				const char *es;
 				double v = parse_double(tok, &es);
 
+				/* Beyond a double: infinite, so non-finite. */
+				if (es == pal_num_overflow) {
+					v = *tok == '-' ? -INFINITY : INFINITY;
+					es = NULL;
+				}
+				if (es == pal_num_underflow) {
+					snprintf(o->msg, sizeof(o->msg),
+						 "bad output: line %zu has a "
+						 "number too close to zero for "
+						 "a double: %s", line, copy);
+					return ORACLE_OUTPUT;
+				}
 				if (es) {
 					snprintf(o->msg, sizeof(o->msg),
 						 "bad output: line %zu is not "
@@ -630,20 +435,22 @@ static int parse_output(struct oracle *o, struct call *k)
 	return o->msg[0] ? ORACLE_NONFINITE : ORACLE_OK;
 }
 
-static void finish(struct oracle *o, struct call *k,
-		   void (*fn)(void *arg, const struct oracle_done *d),
-		   void *arg)
+/* The pool's callback: what the call came to, handed to the caller's. */
+static void finish(void *arg, struct proc_done *pd)
 {
+	struct oracle *o = arg;
+	struct call *k = pd->tag;
 	struct oracle_done d = { 0 };
 	char el[160];
 	size_t need = k->n * (k->k ? k->k : 1);
+	int st = pd->wstatus;
 
 	o->msg[0] = '\0';
-	err_line(k, el, sizeof(el));
+	err_line(pd, el, sizeof(el));
 	d.tag = k->tag;
 	d.n = k->n;
-	d.t_start = k->t_start;
-	d.t_end = k->exit_time ? k->exit_time : oracle_now();
+	d.t_start = pd->t_start;
+	d.t_end = pd->t_end;
 	if (need > o->y_cap) {
 		double *ny = realloc(o->y, need * 2 * sizeof(*ny));
 
@@ -652,37 +459,29 @@ static void finish(struct oracle *o, struct call *k,
 			o->y_cap = need * 2;
 		}
 	}
-	if (k->start_errno) {
+	if (k->start_errno || pd->start_errno) {
 		d.status = ORACLE_START;
-		snprintf(o->msg, sizeof(o->msg), "%s: %s", k->what,
-			 strerror(k->start_errno));
-	} else if (k->timed_out) {
+		snprintf(o->msg, sizeof(o->msg), "%s", k->start_errno ?
+			 k->start_msg : pd->start_msg);
+	} else if (pd->timed_out) {
 		d.status = ORACLE_TIMEOUT;
 		snprintf(o->msg, sizeof(o->msg), "timed out after %gs, "
 			 "killed%s", o->o.timeout, el);
-	} else if (WIFSIGNALED(k->wstatus)) {
+	} else if (WIFSIGNALED(st)) {
 		d.status = ORACLE_SIGNAL;
 		snprintf(o->msg, sizeof(o->msg), "killed by signal %d (%s)%s",
-			 WTERMSIG(k->wstatus), strsignal(WTERMSIG(k->wstatus)),
-			 el);
-	} else if (WEXITSTATUS(k->wstatus) != 0) {
+			 WTERMSIG(st), strsignal(WTERMSIG(st)), el);
+	} else if (WEXITSTATUS(st) != 0) {
 		d.status = ORACLE_EXIT;
 		snprintf(o->msg, sizeof(o->msg), "exited with status %d%s",
-			 WEXITSTATUS(k->wstatus), el);
+			 WEXITSTATUS(st), el);
 	} else if (need > o->y_cap) {
 		d.status = ORACLE_OUTPUT;
 		snprintf(o->msg, sizeof(o->msg), "out of memory");
 	} else {
-		/* A spare byte past the output lets the parser end a line. */
-		char *no = realloc(k->out, k->out_len + 1);
-
-		if (no) {
-			k->out = no;
-			d.status = parse_output(o, k);
-		} else {
-			d.status = ORACLE_OUTPUT;
-			snprintf(o->msg, sizeof(o->msg), "out of memory");
-		}
+		/* The pool leaves a spare byte past the output, for the
+		 * parser to end a line with. */
+		d.status = parse_output(o, k, pd->out, pd->out_len);
 		if (d.status == ORACLE_OUTPUT && el[0]) {
 			size_t l = strlen(o->msg);
 
@@ -703,248 +502,27 @@ static void finish(struct oracle *o, struct call *k,
 		}
 	}
 	d.msg = o->msg;
-	free(k->in);
-	free(k->out);
 	free(k->workdir);
+	k->workdir = NULL;
 	k->used = 0;
-	o->running--;
-	fn(arg, &d);
-}
-
-/* ---- the event loop ----------------------------------------------------- */
-
-static void feed(struct call *k)
-{
-	while (k->fd_in >= 0 && k->in_pos < k->in_len) {
-		ssize_t w;
-
-		/* A call that exits without reading must not kill us by
-		 * SIGPIPE: ignore it around this write only. */
-		signal(SIGPIPE, SIG_IGN);
-		w = write(k->fd_in, k->in + k->in_pos, k->in_len - k->in_pos);
-		signal(SIGPIPE, SIG_DFL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return;
-			close_fd(&k->fd_in);	/* EPIPE: it stopped reading */
-			return;
-		}
-		k->in_pos += (size_t)w;
-	}
-	if (k->in_pos == k->in_len)
-		close_fd(&k->fd_in);
-}
-
-static void drain(struct oracle *o, struct call *k, int err)
-{
-	int *fd = err ? &k->fd_err : &k->fd_out;
-	char buf[65536];
-
-	while (*fd >= 0) {
-		ssize_t r = read(*fd, buf, sizeof(buf));
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				close_fd(fd);
-			return;
-		}
-		if (r == 0) {
-			close_fd(fd);
-			return;
-		}
-		if (err) {
-			size_t c = (size_t)r;
-
-			if (c > ERR_KEEP - k->err_len)
-				c = ERR_KEEP - k->err_len;
-			memcpy(k->err + k->err_len, buf, c);
-			k->err_len += c;
-			continue;
-		}
-		if (k->out_len + (size_t)r > OUT_MAX) {
-			/* Too much: keep what fits, the parser will object. */
-			continue;
-		}
-		if (k->out_len + (size_t)r > k->out_cap) {
-			size_t c = (k->out_cap ? k->out_cap * 2 : 4096);
-			char *no;
-
-			while (c < k->out_len + (size_t)r)
-				c *= 2;
-			no = realloc(k->out, c);
-			if (!no)
-				continue;
-			k->out = no;
-			k->out_cap = c;
-		}
-		memcpy(k->out + k->out_len, buf, (size_t)r);
-		k->out_len += (size_t)r;
-	}
-	(void)o;
-}
-
-/* Whether the child's exec failed: it wrote errno before _exit(127). */
-static void exec_check(struct call *k)
-{
-	int e;
-	ssize_t r;
-
-	if (k->fd_ep < 0)
-		return;
-	r = read(k->fd_ep, &e, sizeof(e));
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r == (ssize_t)sizeof(e)) {
-		snprintf(k->what, sizeof(k->what), "%s", k->workdir ?
-			 "cannot exec /bin/sh in the scratch directory" :
-			 "cannot exec /bin/sh");
-		k->start_errno = e ? e : EIO;
-	}
-	close_fd(&k->fd_ep);
-}
-
-/* Notice exits: kill what the shell left in its group, then reap it. */
-static void reap(struct call *k)
-{
-	siginfo_t si;
-
-	if (k->exited || k->pid <= 0)
-		return;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
-	    si.si_pid != k->pid)
-		return;
-	kill(-k->pid, SIGKILL);
-	if (waitpid(k->pid, &k->wstatus, 0) == k->pid) {
-		k->exited = 1;
-		k->exit_time = oracle_now();
-	}
+	o->fn(o->arg, &d);
 }
 
 int oracle_wait(struct oracle *o, double timeout,
 		void (*fn)(void *arg, const struct oracle_done *d), void *arg)
 {
-	double until = timeout > 0 ? oracle_now() + timeout : 0;
-	struct pollfd *pf = malloc((4 * o->o.jobs + 1) * sizeof(*pf));
-	int finished = 0;
-
-	if (!pf)
-		return 0;
-	for (;;) {
-		double now, wake = timeout < 0 ? -1 : until;
-		int np = 0, ms;
-		char junk[256];
-
-		if (chld_pipe[0] >= 0) {
-			pf[np].fd = chld_pipe[0];
-			pf[np++].events = POLLIN;
-		}
-		for (unsigned i = 0; i < o->o.jobs; i++) {
-			struct call *k = &o->calls[i];
-
-			if (!k->used)
-				continue;
-			if (k->fd_in >= 0) {
-				pf[np].fd = k->fd_in;
-				pf[np++].events = POLLOUT;
-			}
-			if (k->fd_out >= 0) {
-				pf[np].fd = k->fd_out;
-				pf[np++].events = POLLIN;
-			}
-			if (k->fd_err >= 0) {
-				pf[np].fd = k->fd_err;
-				pf[np++].events = POLLIN;
-			}
-			if (k->fd_ep >= 0) {
-				pf[np].fd = k->fd_ep;
-				pf[np++].events = POLLIN;
-			}
-			if (k->deadline && !k->exited &&
-			    (wake < 0 || k->deadline < wake))
-				wake = k->deadline;
-			if (k->exited && (wake < 0 || k->exit_time + 1 < wake))
-				wake = k->exit_time + 1;
-		}
-		now = oracle_now();
-		if (timeout == 0)
-			ms = 0;
-		else if (wake < 0)
-			ms = -1;
-		else
-			ms = wake <= now ? 0 : (int)ceil((wake - now) * 1e3);
-		if (poll(pf, (nfds_t)np, ms) < 0 && errno != EINTR)
-			ms = 0;
-		if (chld_pipe[0] >= 0)
-			while (read(chld_pipe[0], junk, sizeof(junk)) > 0)
-				;
-		now = oracle_now();
-		for (unsigned i = 0; i < o->o.jobs; i++) {
-			struct call *k = &o->calls[i];
-
-			if (!k->used)
-				continue;
-			exec_check(k);
-			feed(k);
-			drain(o, k, 0);
-			drain(o, k, 1);
-			reap(k);
-			if (!k->exited && k->deadline && now >= k->deadline) {
-				kill(-k->pid, SIGKILL);
-				k->timed_out = 1;
-				reap(k);
-			}
-			if (k->exited && now >= k->exit_time + 1) {
-				/* Pipes held open by a process that left
-				 * the group: stop waiting for them. */
-				close_fd(&k->fd_in);
-				close_fd(&k->fd_out);
-				close_fd(&k->fd_err);
-			}
-			if (k->exited) {
-				close_fd(&k->fd_in);
-				exec_check(k);
-				if (k->fd_out < 0 && k->fd_err < 0) {
-					finish(o, k, fn, arg);
-					finished++;
-				}
-			}
-		}
-		if (finished || timeout == 0 || o->running == 0 ||
-		    (timeout > 0 && oracle_now() >= until))
-			break;
-	}
-	free(pf);
-	return finished;
+	o->fn = fn;
+	o->arg = arg;
+	return proc_pool_wait(o->pool, timeout, finish, o);
 }
 
 void oracle_free(struct oracle *o)
 {
 	if (!o)
 		return;
-	for (unsigned i = 0; i < o->o.jobs; i++) {
-		struct call *k = &o->calls[i];
-
-		if (!k->used)
-			continue;
-		if (k->pid > 0 && !k->exited) {
-			kill(-k->pid, SIGKILL);
-			waitpid(k->pid, NULL, 0);
-		}
-		close_fd(&k->fd_in);
-		close_fd(&k->fd_out);
-		close_fd(&k->fd_err);
-		close_fd(&k->fd_ep);
-		free(k->in);
-		free(k->out);
-		free(k->workdir);
-	}
-	if (live == o)
-		live = NULL;
+	proc_pool_free(o->pool);
+	for (unsigned i = 0; i < o->o.jobs; i++)
+		free(o->calls[i].workdir);
 	free(o->calls);
 	free(o->workdir);
 	free(o->cmd);

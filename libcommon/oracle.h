@@ -3,10 +3,14 @@
  *
  * An oracle call runs "/bin/sh -c CMD" with n rows of x on its standard
  * input, one line of numbers per row, and reads n lines of k numbers from
- * its standard output.  A pool runs up to `jobs` calls at once and waits for
- * them with poll(2): no threads.  Each call is a process group of its own, so
- * a timeout kills everything the command started; the shell gets SIGKILL if
- * the calling process dies (PR_SET_PDEATHSIG).
+ * its standard output.  A pool runs up to `jobs` calls at once as a proc.h
+ * pool and waits for them with poll(2): no threads.  Each call is a process
+ * group of its own, so a timeout kills everything the command started; so
+ * do die() and SIGINT, SIGTERM, SIGHUP (err.h, "cleaning up"), and the
+ * shell gets SIGKILL if the calling process dies (PR_SET_PDEATHSIG).  A
+ * pool keeps all its state in itself: a program may hold several.
+ * Timeouts run on the monotonic clock; t_start and t_end are wall-clock
+ * times, for the user.
  *
  * What a call came to is one of the status codes below, with a message that
  * says why (the exit status or signal, the first line of its standard error,
@@ -17,6 +21,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "err.h"
 
 enum oracle_status {
 	ORACLE_OK = 0,
@@ -66,12 +72,12 @@ struct oracle_done {
 struct oracle;
 
 /*
- * A pool for opts (copied; cmd and workdir must outlive the pool).  Installs
- * a SIGCHLD handler for the pool's event loop.  Returns NULL with a message in
- * err (of errlen bytes) if the workdir cannot be created.
+ * A pool for opts (copied; cmd and workdir must outlive the pool).  Returns
+ * NULL with err filled if the workdir cannot be created (PAL_ERR_IO) or
+ * memory runs out.
  */
-struct oracle *oracle_new(const struct oracle_opts *opts, char *err,
-			  size_t errlen);
+struct oracle *oracle_new(const struct oracle_opts *opts,
+			  struct pal_error *err);
 /* Calls that can be started now (jobs minus those running). */
 unsigned oracle_idle(const struct oracle *o);
 /* Calls running. */
@@ -91,7 +97,9 @@ int oracle_wait(struct oracle *o, double timeout,
 /* Kill every running call and free the pool. */
 void oracle_free(struct oracle *o);
 
-/* Seconds since the Unix epoch, to the nanosecond the clock gives. */
+/* Seconds since the Unix epoch, to the nanosecond the clock gives: for
+ * times reported to users (pal_clock_wall); measure intervals and
+ * deadlines with pal_clock_mono (proc.h). */
 double oracle_now(void);
 
 #endif

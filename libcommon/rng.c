@@ -3,16 +3,14 @@
  */
 #include <math.h>
 
+#include "hash.h"
 #include "rng.h"
 #include "banned.h"
 
+/* splitmix64: a Weyl sequence, each step through its finaliser mix64. */
 static uint64_t splitmix64(uint64_t *x)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return mix64(*x += 0x9e3779b97f4a7c15ull);
 }
 
 void rng_seed(struct rng *r, uint64_t seed, uint64_t stream)

@@ -732,7 +732,7 @@ def _f32_of(s):
 
 def _fmt_float(v, f32):
     if v != v:
-        return '-nan' if np.signbit(v) else 'nan'
+        return 'nan'            # whatever its sign, as pal-cat --to writes it
     if v in (np.inf, -np.inf):
         return 'inf' if v > 0 else '-inf'
     x = float(v)

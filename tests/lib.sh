@@ -18,7 +18,9 @@
 #	must_fail CODE cmd...	cmd must exit with CODE (not die by a signal)
 #	test_cmp A B		files must be equal (shows a diff)
 #	test_grep PATTERN FILE	FILE must match (shows FILE otherwise)
-#	test_skip 'what' 'why'	a skipped test
+#	test_skip 'what' 'why'	a skipped test: "ok N - what # SKIP why";
+#				tests/run counts it apart from the passes,
+#				and under CI=true as a failure
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +52,7 @@ cd "$TRASH" || exit 1
 
 test_count=0
 test_failed=0
+test_skipped=0
 
 test_expect_success() {
 	test_count=$((test_count + 1))
@@ -64,6 +67,7 @@ test_expect_success() {
 
 test_skip() {
 	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
 	echo "ok $test_count - $1 # SKIP $2"
 }
 
@@ -97,6 +101,8 @@ test_grep() {
 
 test_done() {
 	echo "1..$test_count"
+	[ "$test_skipped" -eq 0 ] ||
+		echo "# $test_skipped of $test_count skipped"
 	if [ "$test_failed" -eq 0 ]; then
 		rm -rf "$TRASH"
 		exit 0

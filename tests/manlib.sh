@@ -33,3 +33,18 @@ example_commands() {
 	sed -n '/^\.Bd -literal/,/^\.Ed/p' | grep '^\$ ' | sed 's/^\$ //' |
 	sed "s/\\\\-/-/g; s/\\\\(aq/'/g; s/\\\\e/\\\\/g; s/\\\\&//g"
 }
+
+# The options of a program's --help table (its "Options:" lines: "  -o,
+# --output=FILE  ..." or "      --head=N  ..."), one a line.
+help_options() {
+	"$1" --help | sed -n '/^Options:$/,/^$/p' |
+	sed -n 's/^  \(-[a-zA-Z]\), \(--[a-z][-a-z]*\).*/\1 \2/p
+		s/^      \(--[a-z][-a-z]*\).*/\1/p' | tr ' ' '\n' | sort -u
+}
+
+# The options a page describes: those of its ".It Fl ..." lines.
+described_options() {
+	sed -n '/^\.Sh DESCRIPTION/,/^\.Sh EXIT STATUS/p' "$1" |
+	grep '^\.It Fl' | grep -o 'Fl [^ ]*' | sed 's/^Fl /-/; s/\\-/-/g' |
+	split_opts | sort -u
+}

@@ -100,9 +100,54 @@ test_expect_success '--columns keeps and orders columns' '
 	test_cmp expect cols.csv
 '
 
-test_expect_success '--columns naming a missing column fails (1)' '
+test_expect_success '--columns naming a missing column fails (1), naming the file' '
 	must_fail 1 pal-cat --columns id,nope a.pal >out 2>err &&
-	test_grep "pal-cat: no column .nope." err
+	test_grep "pal-cat: no column .nope. (a.pal: frame 0 at offset 0)" err &&
+	must_fail 1 pal-cat --columns id,nope <a.pal >out 2>err &&
+	test_grep "pal-cat: no column .nope. (stdin: frame 0 at offset 0)" err &&
+	must_fail 1 pal-cat --columns id,nope a.pal - <a.pal >out 2>err &&
+	test_grep "pal-cat: no column .nope. (a.pal: frame 0" err
+'
+
+test_expect_success '--to with changing columns fails (1), naming the file' '
+	pal-cat --columns id a.pal >ida.pal &&
+	cat a.pal ida.pal >mixed.pal &&
+	must_fail 1 pal-cat --to csv mixed.pal >out 2>err &&
+	test_grep "pal-cat: columns change (mixed.pal: frame 2 at offset 264): --to needs one schema; use --columns" err &&
+	must_fail 1 pal-cat --to csv a.pal - <ida.pal >out 2>err &&
+	test_grep "pal-cat: columns change (stdin: frame 0 at offset 0)" err
+'
+
+test_expect_success '--to writes NaN as nan, whatever its sign bit' '
+	printf "a,b\n-nan,nan\n" | pal-cat --from csv --type b=f32 >nan.pal &&
+	pal-cat --to csv nan.pal >nan.csv &&
+	printf "id,a,b\n0,nan,nan\n" >expect && test_cmp expect nan.csv &&
+	pal-cat --to tsv nan.pal >nan.tsv &&
+	printf "id\ta\tb\n0\tnan\tnan\n" >expect && test_cmp expect nan.tsv
+'
+
+test_expect_success 'CSV numbers are decimal, and none silently becomes inf or 0' '
+	for v in 0x10 0x1p-3 1e999 -1e999 1e-400; do
+		printf "x\n$v\n" | must_fail 1 pal-cat --from csv >out 2>err &&
+		test_grep "^pal-cat: bad f64 value .$v. in column .x.: " err || exit 1
+	done &&
+	test_grep "too close to zero (stdin: line 2)" err &&
+	for v in 1e39 -1e39 1e-50; do
+		printf "x\n$v\n" | must_fail 1 pal-cat --from csv --type x=f32 >out 2>err &&
+		test_grep "^pal-cat: bad f32 value .$v. in column .x.: " err || exit 1
+	done &&
+	printf "x\n1e-320\n1e308\n-0e-999\n" | pal-cat --from csv | pal-cat --to csv >got &&
+	printf "id,x\n0,9.99988867182683e-321\n1,1e+308\n2,-0\n" >want &&
+	test_cmp want got
+'
+
+test_expect_success '--info is linear in the number of schemas (200000 in under 20 s; 60 s if quadratic)' '
+	pal-schemas 200000 >schemas.pal &&
+	timeout 20 pal-cat --info schemas.pal >info &&
+	test "$(grep -c "^c[0-9]* *u8 *1 " info)" -eq 200000 &&
+	test_grep "^frames   200000 data" info &&
+	sed -n "5p;\$p" info >ends &&
+	grep -q "^c0 " ends && grep -q "^c199999 " ends
 '
 
 test_expect_success '--head stops after n rows with a clean end' '
@@ -193,7 +238,12 @@ test_expect_success 'usage errors exit 2 with a message' '
 	must_fail 2 pal-cat --from csv --type a=f16 in.csv 2>err && test_grep "unknown dtype" err &&
 	must_fail 2 pal-cat --compress --decompress a.pal 2>err &&
 	must_fail 2 pal-cat --verify -o x.pal a.pal 2>err &&
-	must_fail 2 pal-cat --bogus 2>err && test_grep "^usage: pal-cat" err
+	must_fail 2 pal-cat --bogus 2>err && test_grep "^usage: pal-cat" err &&
+	must_fail 2 pal-cat --columns id, a.pal 2>err &&
+	test_grep "^pal-cat: --columns: empty item in .id,.$" err &&
+	must_fail 2 pal-cat --columns ,id a.pal 2>err &&
+	must_fail 2 pal-cat --from csv --type a=f32,,b=u8 in.csv 2>err &&
+	test_grep "^pal-cat: --type: empty item in .a=f32,,b=u8.$" err
 '
 
 test_expect_success 'a full disk is an error (1), whatever the output' '
@@ -216,6 +266,23 @@ test_expect_success '--help and --version exit 0 on stdout' '
 '
 
 if command -v script >/dev/null 2>&1; then
+	test_expect_success 'a terminal on stdin is a usage error (2), not a silent wait' '
+		script -qec "pal-cat --info; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "standard input is a terminal: give a file, or pipe a pal stream in" tty.out &&
+		grep -q "status 2" tty.out &&
+		script -qec "pal-cat --verify - a.pal; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "standard input is a terminal" tty.out &&
+		script -qec "pal-cat --info a.pal; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "status 0" tty.out &&
+		script -qec "pal-cat a.pal | pal-cat --info; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+		grep -q "status 0" tty.out &&
+		for cmd in "pal-select --top 1 -o s.pal" "pal-select --top 1 -o s.pal --exclude - a.pal" \
+			"pal-gen --perturb 1 -o g.pal" "pal-gen --walk langevin --dt 1 --temperature 0 -i - -o g.pal"; do
+			script -qec "$cmd; echo status \$?" /dev/null >tty.out 2>&1 </dev/null;
+			grep -q "standard input is a terminal: give a file, or pipe a pal stream in" tty.out &&
+			grep -q "status 2" tty.out || { echo "$cmd:"; cat tty.out; exit 1; }
+		done
+	'
 	test_expect_success 'refuses to write a binary stream to a terminal' '
 		script -qec "pal-cat a.pal" /dev/null >tty.out 2>&1 </dev/null;
 		grep -q "refusing to write a binary stream to a terminal" tty.out &&

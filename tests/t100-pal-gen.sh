@@ -337,8 +337,9 @@ test_expect_success 'perturb with --bounds reflects at the walls: all inside' '
 test_expect_success 'perturb: an input point outside --bounds is a data error' '
 	pal-cat --from csv one.csv >one.pal &&
 	must_fail 1 pal-gen --perturb 0.1 --bounds 0:1 -i one.pal >out 2>err &&
-	test_grep "outside --bounds" err &&
-	test_grep "id 42" err
+	test_grep "input row id 42 is outside --bounds (one.pal: x.1 = -3 not in \[0, 1\])" err &&
+	must_fail 1 pal-gen --perturb 0.1 --bounds 0:1 <one.pal >out 2>err &&
+	test_grep "input row id 42 is outside --bounds (stdin: x.1 = -3 not in" err
 '
 
 # Langevin inputs: x and grad in 3-D for 50 rows, from a fixed recurrence.
@@ -384,7 +385,7 @@ test_expect_success 'walk: walker and step pass through and count' '
 test_expect_success 'walk: missing grad, or no --dt, is an error' '
 	pal-cat --from csv one.csv >one.pal &&
 	must_fail 1 pal-gen --walk langevin --dt 0.1 --temperature 1 -i one.pal >out 2>err &&
-	test_grep "no column .grad." err &&
+	test_grep "input has no column .grad. (one.pal: frame 0 at offset 0)" err &&
 	must_fail 2 pal-gen --walk langevin --temperature 1 -i one.pal 2>err &&
 	test_grep "needs --dt" err
 '
@@ -400,16 +401,27 @@ test_expect_success 'walk with --bounds reflects at the walls, as often as it ta
 test_expect_success 'walk: a non-finite gradient is a data error naming the row' '
 	printf "id,x,grad\n3,0.5,nan\n" | pal-cat --from csv >nan.pal &&
 	must_fail 1 pal-gen --walk langevin --dt 1 --temperature 0 -i nan.pal >out 2>err &&
-	test_grep "row id 3 has a non-finite grad" err
+	test_grep "row id 3 has a non-finite grad (nan.pal: grad.0 = nan)" err &&
+	must_fail 1 pal-gen --walk langevin --dt 1 --temperature 0 -i - <nan.pal >out 2>err &&
+	test_grep "row id 3 has a non-finite grad (stdin: grad.0 = nan)" err
 '
 
 test_expect_success 'steps: input without x is a data error, a missing file too' '
 	printf "y\n1\n" | pal-cat --from csv >nox.pal &&
-	must_fail 1 pal-gen --perturb 1 -i nox.pal 2>err && test_grep "no column .x." err &&
+	must_fail 1 pal-gen --perturb 1 -i nox.pal 2>err &&
+	test_grep "input has no column .x. (nox.pal: frame 0 at offset 0)" err &&
 	must_fail 1 pal-gen --perturb 1 -i no-such.pal 2>err && test_grep "no-such.pal" err &&
 	printf "id,x.0,x.1,x.2\n1,0,0,0\n" | pal-cat --from csv >d3.pal &&
 	must_fail 1 pal-gen --perturb 1 --bounds 0:1,0:1 -i d3.pal 2>err &&
-	test_grep "width 3" err
+	test_grep "input x has width 3 but --bounds gives 2 ranges (d3.pal: frame 0 at offset 0)" err &&
+	must_fail 1 pal-gen --perturb 1,1 -i d3.pal 2>err &&
+	test_grep "perturb has 2 values but input x has width 3 (d3.pal: frame 0" err &&
+	printf "id,x\n1,0\n" | pal-cat --from csv >d1.pal &&
+	cat d3.pal d1.pal | must_fail 1 pal-gen --perturb 1 2>err &&
+	test_grep "input x changes width from 3 to 1 (stdin: frame 2 at offset 176)" err &&
+	printf "id,x\n1,1\n" | pal-cat --from csv --type id=f64 >fid.pal &&
+	must_fail 1 pal-gen --perturb 1 -i fid.pal 2>err &&
+	test_grep "input column .id. is f64 of width 1, not u64 of width 1 (fid.pal: frame 0" err
 '
 
 test_expect_success 'steps: a truncated input is an error, and no complete output' '
@@ -510,7 +522,9 @@ test_expect_success 'usage errors exit 2 with a message and no output' '
 		"--perturb 1 --walk langevin" "--exec true --method sobol" \
 		"--walk langevin --dt 0 --temperature 1" "--n 3 --dim 2 extra" \
 		"--perturb 1 --keep x" "--dim 0 --n 3" "--n 2 --dim 2 --start-id 18446744073709551615" \
-		"--perturb 0.1,0.2 --bounds 0:1,0:1,0:1" "--no-such-option"
+		"--perturb 0.1,0.2 --bounds 0:1,0:1,0:1" "--no-such-option" \
+		"--n 3 --bounds 0:1," "--n 3 --bounds ,0:1" "--n 3 --bounds 0:1,,0:1" \
+		"--perturb 1, -i one.pal" "--perturb 1 --keep a, -i one.pal"
 	do
 		must_fail 2 pal-gen $args </dev/null >out 2>err &&
 		test ! -s out &&
@@ -523,7 +537,9 @@ test_expect_success 'usage messages say what is wrong' '
 	must_fail 2 pal-gen --n 3 --bounds 3:1 2>err && test_grep "empty range .3:1." err &&
 	must_fail 2 pal-gen --dim 2 2>err && test_grep "missing --n" err &&
 	must_fail 2 pal-gen --n 3 --dim 3 --bounds 0:1,0:1 2>err && test_grep "disagree" err &&
-	must_fail 2 pal-gen --n 3 2>err && test_grep "give --dim or --bounds" err
+	must_fail 2 pal-gen --n 3 2>err && test_grep "give --dim or --bounds" err &&
+	must_fail 2 pal-gen --n 3 --bounds 0:1, 2>err &&
+	test_grep "^pal-gen: --bounds: empty item in .0:1,.$" err
 '
 
 # ---- the manual ---------------------------------------------------------------

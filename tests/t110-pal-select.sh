@@ -388,6 +388,8 @@ test_expect_success '-v reports the counts' '
 	pal-synth --rows 300 --nan-every 3 --seed 2 >nan.pal &&
 	pal-select -v --top 10 --rest /dev/null nan.pal 2>err >/dev/null &&
 	test_grep "300 rows: 10 selected, 290 to rest (0 of them excluded); 100 unranked" err &&
+	pal-select -v --top 10 nan.pal 2>err >/dev/null &&
+	test_grep "300 rows: 10 selected, 290 dropped (0 of them excluded); 100 unranked" err &&
 	awk -F, "NR > 1 && \$1 < 30 { print \$1 }" in.csv >few.csv &&
 	{ echo id; cat few.csv; } | pal-cat --from csv -o few.pal &&
 	pal-select -v --threshold 0.5 --exclude few.pal --excluded ex.pal \
@@ -395,7 +397,7 @@ test_expect_success '-v reports the counts' '
 	n=$(ids nan.pal | awk "\$1 >= 30" | grep -c .) &&
 	above=$(pal-select --threshold 0.5 nan.pal | pal-cat --to csv |
 		awk -F, "NR > 1 && \$1 >= 30" | grep -c .) &&
-	test_grep "300 rows: $above selected, $((n - above)) to rest, 30 excluded; 90 unranked" err
+	test_grep "300 rows: $above selected, $((n - above)) dropped, 30 excluded; 90 unranked" err
 '
 
 # rss_flat SMALL BIG ARGS...: max RSS of pal-select ARGS on BIG rows is
@@ -466,34 +468,39 @@ test_expect_success 'usage errors exit 2 with a message' '
 test_expect_success 'data errors exit 1, name the column, leave no output' '
 	pal-cat --columns id,x,mean in.pal >nostd.pal &&
 	must_fail 1 pal-select --top 3 -o out.pal nostd.pal 2>err &&
-	test_grep "no column .std. in the input, needed by --by std (nostd.pal: frame 1 at offset 64)" err &&
+	test_grep "no column .std., needed by --by std (nostd.pal: frame 1 at offset 64)" err &&
 	must_fail 1 pal-select --threshold 1 -o out.pal nostd.pal 2>err &&
-	test_grep "no column .std. in the input, needed by --threshold" err &&
+	test_grep "no column .std., needed by --threshold (nostd.pal: frame 1" err &&
 	pal-cat --columns id,x,std in.pal >nomean.pal &&
 	must_fail 1 pal-select --top 3 --by ei --best 0 nomean.pal 2>err \
 		>/dev/null &&
-	test_grep "no column .mean. in the input, needed by --by ei" err &&
+	test_grep "no column .mean., needed by --by ei (nomean.pal: frame 1" err &&
 	pal-cat --columns id,mean,std in.pal >nox.pal &&
 	must_fail 1 pal-select --top 3 --diverse nox.pal 2>err >/dev/null &&
-	test_grep "no column .x. in the input, needed by --diverse" err &&
+	test_grep "no column .x., needed by --diverse (nox.pal: frame 1" err &&
 	pal-cat --columns x,mean,std in.pal >noid.pal &&
 	must_fail 1 pal-select --top 3 --exclude in.pal noid.pal 2>err \
 		>/dev/null &&
-	test_grep "no column .id. in the input, needed by --exclude" err &&
+	test_grep "no column .id., needed by --exclude (noid.pal: frame 1" err &&
 	must_fail 1 pal-select --top 3 --exclude noid.pal in.pal 2>err \
 		>/dev/null &&
-	test_grep "no u64 column .id. in .noid.pal., needed by --exclude" err &&
+	test_grep "no u64 column .id., needed by --exclude (noid.pal: frame 1" err &&
 	must_fail 1 pal-select --top 3 --by ei --labeled in.pal in.pal 2>err \
 		>/dev/null &&
-	test_grep "no column .y. in .in.pal., needed by --labeled" err &&
+	test_grep "no column .y., needed by --labeled (in.pal: frame 1" err &&
 	printf "y\nnan\n" >nany.csv && pal-cat --from csv nany.csv >nany.pal &&
 	must_fail 1 pal-select --top 3 --by ei --labeled nany.pal in.pal \
 		2>err >/dev/null &&
-	test_grep "no finite y in .nany.pal." err &&
+	test_grep "no finite y, needed by --by ei (nany.pal)" err &&
+	must_fail 1 pal-select --top 3 -o out.pal <nostd.pal 2>err &&
+	test_grep "no column .std., needed by --by std (stdin: frame 1 at offset 64)" err &&
+	must_fail 1 pal-select --top 3 --by ei --labeled - in.pal <in.pal 2>err \
+		>/dev/null &&
+	test_grep "no column .y., needed by --labeled (stdin: frame 1" err &&
 	cat in.pal multi.pal >mixed.pal &&
 	must_fail 1 pal-select --top 3 -o out.pal --rest out2.pal mixed.pal \
 		2>err &&
-	test_grep "columns change at frame [0-9]* (mixed.pal: offset [0-9]*): pal-select needs one schema per input" err &&
+	test_grep "columns change (mixed.pal: frame [0-9]* at offset [0-9]*): pal-select needs one schema per input" err &&
 	head -c 5000 in.pal >cut.pal &&
 	must_fail 1 pal-select --top 3 -o out.pal cut.pal 2>err &&
 	test_grep "truncated" err &&

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pal-label --journal: a run killed by kill -9 and resumed runs no finished
 # row again; a torn last frame is cut off; a complete journal runs nothing;
-# corrupt, locked and mismatched journals are refused.
+# corrupt, locked and mismatched journals are refused.  (What a journal is,
+# and what it belongs to: t124.)
 . "$(dirname "$0")/lib.sh"
 
 csv2pal() { pal-cat --from csv -o "$1"; }
@@ -68,29 +69,45 @@ test_expect_success 'a torn last frame is cut off and its row run again' '
 	test ! -e calls && test ! -s err
 '
 
-test_expect_success 'a journal cut at any byte resumes, and then runs nothing again' '
-	rm -f jc &&
+test_expect_success 'a journal cut at any byte after its kind frame resumes, and then runs nothing again' '
+	rm -f jc jk &&
 	pal-cat --head 6 in.pal >six.pal &&
+	pal-cat --head 0 in.pal >zero.pal &&
+	pal-label --builtin toy --journal jk -o /dev/null zero.pal &&
+	kind=$(wc -c <jk) &&
 	pal-label --builtin toy --delay 2ms --journal jc -o c0.pal six.pal &&
 	size=$(wc -c <jc) &&
-	cut=1 &&
+	test "$size" -gt "$kind" &&
+	cut=$kind &&
 	while [ $cut -lt "$size" ]; do
 		head -c $cut jc >jcut &&
 		pal-label --builtin toy --journal jcut -o c1.pal six.pal 2>err || exit 1
 		test "$(pal-cat --to csv c1.pal | sed 1d | wc -l)" -eq 6 || exit 1
 		# Now complete: an oracle that always fails must not be needed.
-		pal-label --exec false --outputs 1 --on-fail abort --journal jcut \
-			-o c2.pal six.pal || { echo "cut at $cut ran a row again"; exit 1; }
+		pal-label --exec false --outputs 1 --on-fail abort --journal-any-oracle \
+			--journal jcut -o c2.pal six.pal 2>/dev/null ||
+			{ echo "cut at $cut ran a row again"; exit 1; }
 		cut=$((cut + 37))
 	done
 '
 
-test_expect_success 'failed rows are not journaled: a restart tries them again' '
+test_expect_success 'a journal cut inside its kind frame is not a journal: refused as it is' '
+	kind=$(wc -c <jk) && cut=1 &&
+	while [ $cut -lt "$kind" ]; do
+		head -c $cut jk >jcut && cp jcut jcut.orig &&
+		must_fail 1 pal-label --builtin toy --journal jcut -o c3.pal six.pal 2>err || exit 1
+		grep -q "jcut. is not a journal" err && cmp jcut jcut.orig && test ! -e c3.pal || exit 1
+		cut=$((cut + 7))
+	done
+'
+
+test_expect_success 'failed rows are journaled: --retry-failed tries them again' '
 	rm -f calls j3 &&
 	pal-cat --head 5 in.pal >five.pal &&
 	pal-label --exec "echo \$PAL_ID >>calls; test \$PAL_ID != 2 && echo 1" --outputs 1 \
 		--journal j3 -o f1.pal five.pal 2>/dev/null &&
-	pal-label --exec "echo \$PAL_ID >>calls; echo 1" --journal j3 -o f2.pal five.pal &&
+	pal-label --exec "echo \$PAL_ID >>calls; echo 1" --journal-any-oracle \
+		--retry-failed --journal j3 -o f2.pal five.pal 2>/dev/null &&
 	printf "0\n1\n2\n3\n4\n2\n" >want && test_cmp want calls &&
 	pal-cat --columns status --to csv f2.pal | sed 1d | sort -u >st &&
 	echo 0 >want.st && test_cmp want.st st
@@ -107,9 +124,11 @@ test_expect_success '--ordered with a journal: restored rows at their places' '
 	test_cmp a b
 '
 
-test_expect_success 'a journal of other columns, a corrupt one, one in use' '
+test_expect_success 'a journal of another oracle, a corrupt one, one in use' '
 	must_fail 1 pal-label --builtin toy --grad --journal j4 in.pal >/dev/null 2>err &&
-	test_grep "holds other columns" err &&
+	test_grep "journal .j4. is of another oracle" err &&
+	must_fail 1 pal-label --builtin toy --grad --journal-any-oracle --journal j4 in.pal >/dev/null 2>err &&
+	test_grep "journal .j4.: row id 0 has 1 y and 0 gradient elements, this run 1 and 2" err &&
 	cp j4 j5 &&
 	printf "\377\377\377\377" | dd of=j5 bs=1 seek=200 conv=notrunc 2>/dev/null &&
 	must_fail 1 pal-label --builtin toy --journal j5 in.pal >/dev/null 2>err &&

@@ -1,6 +1,6 @@
 /*
  * mpi-comm: a test program for libcommon's MPI layer (mpicomm.h), run by
- * tests/t125-mpi-comm.sh alone (a world of one) and under mpirun.  Every
+ * tests/t127-mpi-comm.sh alone (a world of one) and under mpirun.  Every
  * rank runs every check and sends its failures to rank 0 as a message (not
  * by the collectives under test), and rank 0 prints one TAP line per
  * check.

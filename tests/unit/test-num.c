@@ -183,17 +183,27 @@ static void test_double(void)
 	dbl_ok("1.7976931348623157e308", DBL_MAX);
 	dbl_ok("-1.7976931348623157e308", -DBL_MAX);
 	dbl_ok("2.2250738585072014e-308", DBL_MIN);
-	/* Underflow to a subnormal or to zero is accepted. */
+	/* Underflow to a subnormal is accepted; to zero it is not, unless
+	 * the number is zero. */
 	dbl_ok("4.9406564584124654e-324", 0x1p-1074);
-	dbl_ok("1e-400", 0.0);
+	dbl_ok("1e-320", 1e-320);
+	dbl_bad("1e-400", "too close to zero");
+	dbl_bad("-1e-400", "too close to zero");
+	dbl_bad("2e-324", "too close to zero");
+	dbl_ok("0e-400", 0.0);
+	dbl_ok("-0.000e999", -0.0);
 	dbl_ok("nan", NAN);
 	dbl_ok("NaN", NAN);
 	dbl_ok("-nan", NAN);
 	dbl_ok("inf", INFINITY);
 	dbl_ok("-inf", -INFINITY);
 	dbl_ok("Infinity", INFINITY);
-	dbl_ok("0x1p-3", 0.125);
+	/* Hexadecimal is not decimal data, whatever strtod says. */
+	dbl_bad("0x1p-3", "not a number");
+	dbl_bad("0x10", "not a number");
+	dbl_bad("-0X10", "not a number");
 	dbl_bad("1e309", "out of range");
+	dbl_bad("1e999", "out of range");
 	dbl_bad("-1e309", "out of range");
 	dbl_bad("", "empty");
 	dbl_bad(" 1", "not a number");
@@ -205,6 +215,19 @@ static void test_double(void)
 	dbl_bad(".", "not a number");
 	dbl_bad("e5", "not a number");
 	dbl_bad("nanx", "not a number");
+}
+
+/* The reasons for overflow and underflow are num.h's arrays themselves. */
+static void test_double_reasons(void)
+{
+	const char *errstr = NULL;
+
+	parse_double("-1e999", &errstr);
+	CHECK(errstr == pal_num_overflow, "parse_double(\"-1e999\"): reason "
+	      "[%s] is not pal_num_overflow", why(errstr));
+	parse_double("1e-999", &errstr);
+	CHECK(errstr == pal_num_underflow, "parse_double(\"1e-999\"): reason "
+	      "[%s] is not pal_num_underflow", why(errstr));
 }
 
 static void test_duration(void)
@@ -250,6 +273,7 @@ int main(void)
 	test_u64();
 	test_i64();
 	test_double();
+	test_double_reasons();
 	test_duration();
 	return done();
 }
