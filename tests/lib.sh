@@ -21,6 +21,11 @@
 #	test_skip 'what' 'why'	a skipped test: "ok N - what # SKIP why";
 #				tests/run counts it apart from the passes,
 #				and under CI=true as a failure
+#	need_mpirun 'what'	skip the rest of the script (as 'what')
+#				without mpirun; else let Open MPI run as
+#				root, as CI does
+#	mpi N cmd...		cmd under mpirun -n N, oversubscribed
+#	wait_lines FILE N	wait (up to 30 s) until FILE has N lines
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,6 +102,31 @@ test_grep() {
 		head -20 "$2" >&2
 		return 1
 	fi
+}
+
+need_mpirun() {
+	if ! command -v mpirun >/dev/null 2>&1; then
+		test_skip "$1" 'no mpirun'
+		test_done
+	fi
+	OMPI_ALLOW_RUN_AS_ROOT=1
+	OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+}
+
+mpi() {
+	n=$1
+	shift
+	mpirun --oversubscribe -n "$n" "$@"
+}
+
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && { echo "timed out waiting for $1"; return 1; }
+		sleep 0.1
+	done
 }
 
 test_done() {

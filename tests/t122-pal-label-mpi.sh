@@ -5,18 +5,10 @@
 # as CI does (2 cores, no stdin).
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v mpirun >/dev/null 2>&1; then
-	test_skip 'pal-label under mpirun' 'no mpirun'
-	test_done
-fi
-OMPI_ALLOW_RUN_AS_ROOT=1
-OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+need_mpirun 'pal-label under mpirun'
 # Open MPI leaks by design at MPI_Finalize (its own caches and the PMIx
 # client): under SAN=1, tests/lsan.supp (set by lib.sh) suppresses those,
 # and pal-label's own leaks under mpirun are still reported.
-
-mpi() { n=$1; shift; mpirun --oversubscribe -n "$n" "$@"; }
 
 csv2pal() { pal-cat --from csv -o "$1"; }
 # rows FILE COLUMNS: the rows of those columns as sorted CSV.

@@ -10,16 +10,6 @@ awk 'BEGIN { print "x.0,x.1"; for (i = 0; i < 60; i++) printf "%d,%.6f\n", i, i 
 	csv2pal in.pal
 pal-cat --columns id --to csv in.pal | sed 1d >all.ids
 
-# wait_lines FILE N: wait (up to 30 s) until FILE has N lines.
-wait_lines() {
-	i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { echo "timed out waiting for $1"; return 1; }
-		sleep 0.1
-	done
-}
-
 # An oracle that records each call it finishes in "calls"; rows from id 30
 # on hang (exec sleep: it dies with pal-label) until the file "go" exists.
 oracle='if [ $PAL_ID -ge 30 ] && [ ! -e go ]; then exec sleep 60; fi; echo $PAL_ID >>calls; awk "{ print \$1 + \$2 }"'
@@ -141,17 +131,14 @@ test_expect_success 'a journal of another oracle, a corrupt one, one in use' '
 	test_grep "journal .j6. is in use" err
 '
 
-if command -v mpirun >/dev/null 2>&1; then
-	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
-	test_expect_success 'a journal written under mpirun -n 2 resumes serially' '
-		rm -f calls j7 &&
-		touch go &&
-		mpirun --oversubscribe -n 2 pal-label --exec "$oracle" --journal j7 -i ten.pal -o m1.pal </dev/null &&
-		test "$(wc -l <calls)" -eq 10 &&
-		pal-label --exec "$oracle" --journal j7 -o m2.pal in.pal &&
-		sort -n calls >got && test_cmp all.ids got
-	'
-fi
+need_mpirun 'a journal written under mpirun -n 2 resumes serially'
+test_expect_success 'a journal written under mpirun -n 2 resumes serially' '
+	rm -f calls j7 &&
+	touch go &&
+	mpi 2 pal-label --exec "$oracle" --journal j7 -i ten.pal -o m1.pal </dev/null &&
+	test "$(wc -l <calls)" -eq 10 &&
+	pal-label --exec "$oracle" --journal j7 -o m2.pal in.pal &&
+	sort -n calls >got && test_cmp all.ids got
+'
 
 test_done

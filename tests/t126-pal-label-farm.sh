@@ -10,16 +10,6 @@
 awk 'BEGIN { print "x.0,x.1"; for (i = 0; i < 40; i++) printf "%d,%.6f\n", i, i / 40 }' |
 	pal-cat --from csv -o in.pal
 
-# wait_lines FILE N: wait (up to 30 s) until FILE has N lines.
-wait_lines() {
-	i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && { echo "timed out waiting for $1"; return 1; }
-		sleep 0.1
-	done
-}
-
 test_expect_success 'kill -9 behind a slow row (--ordered): only the slow row runs again' '
 	rm -f calls calls2 j &&
 	slow="if [ \$PAL_ID = 3 ]; then sleep 30; fi; echo \$PAL_ID >>calls; echo 1" &&
@@ -60,15 +50,7 @@ if [ "${SAN-}" != 1 ] && [ -x /usr/bin/time ]; then
 	'
 fi
 
-if ! command -v mpirun >/dev/null 2>&1; then
-	test_skip 'pal-label farm under mpirun' 'no mpirun'
-	test_done
-fi
-OMPI_ALLOW_RUN_AS_ROOT=1
-OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
-mpi() { n=$1; shift; mpirun --oversubscribe -n "$n" "$@"; }
-
+need_mpirun 'pal-label farm under mpirun'
 test_expect_success 'a usage error under mpirun is printed once' '
 	must_fail 2 mpi 3 pal-label --builtin toy --bogus </dev/null 2>err &&
 	test "$(grep -c "pal-label: unrecognized option" err)" -eq 1 &&

@@ -14,13 +14,7 @@ test_expect_success 'a world of one' '
 	mpi-comm >out && cat out && check 1
 '
 
-if ! command -v mpirun >/dev/null 2>&1; then
-	test_skip 'mpi-comm under mpirun' 'no mpirun'
-	test_done
-fi
-OMPI_ALLOW_RUN_AS_ROOT=1
-OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+need_mpirun 'mpi-comm under mpirun'
 
 test_expect_success 'mpirun -n 2' '
 	mpirun --oversubscribe -n 2 mpi-comm </dev/null >out && cat out && check 2
