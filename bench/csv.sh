@@ -15,25 +15,12 @@
 # numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (see the
 # machine notes: they slow a current numpy), in its command alone.
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-O=${O:-build/default}
-PATH=$TOP/bin:$TOP/$O/tests:$PATH
-export PATH
+. "$(dirname "$0")/lib.sh"
 ROWS=${ROWS:-200000}
 RUNS=${RUNS:-3}
-PY=${PY:-/usr/bin/python3}
-dir=${BENCH_DIR:-}
-if [ -z "$dir" ]; then
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then dir=/dev/shm; else dir=${TMPDIR:-/tmp}; fi
-fi
-work=$(mktemp -d "$dir/pal-bench-csv.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work"
+bench_workdir csv
 
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-	echo "csv: no numpy for $PY (apt-get install python3-numpy)" >&2
-	exit 1
-fi
+need_numpy csv
 
 cat >np_csv.py <<'EOF'
 import sys, time

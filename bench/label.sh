@@ -24,23 +24,14 @@
 # 2000000), EXEC_ROWS (1000) and PER_WORKER (150) set the sizes.  Timings
 # are single runs: on a shared machine, read them as such.
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-O=${O:-build/default}
-PATH=$TOP/bin:$TOP/$O/tests:$PATH
-export PATH
+. "$(dirname "$0")/lib.sh"
 ROWS=${ROWS:-2000000}
 EXEC_ROWS=${EXEC_ROWS:-1000}
 PER_WORKER=${PER_WORKER:-150}
 OMPI_ALLOW_RUN_AS_ROOT=1
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
-dir=${BENCH_DIR:-}
-if [ -z "$dir" ]; then
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then dir=/dev/shm; else dir=${TMPDIR:-/tmp}; fi
-fi
-work=$(mktemp -d "$dir/pal-bench-label.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work"
+bench_workdir label
 
 now() { date +%s.%N; }
 # timed CMD: run CMD (sh -c), print its wall time in seconds.
@@ -143,8 +134,6 @@ echo
 
 echo "4. built-in Branin end to end against numpy, $ROWS rows, file to file"
 printf '%-34s %8s %12s %8s\n' "run" "wall s" "rows/s" "ratio"
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 if "$PY" -c 'import numpy' 2>/dev/null; then
 	cat >branin.py <<'PYEOF'
 import sys, time

@@ -19,28 +19,15 @@
 # numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (see the
 # machine notes: they slow a current numpy), in its command alone.
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-O=${O:-build/default}
-PATH=$TOP/bin:$TOP/$O/tests:$PATH
-export PATH
+. "$(dirname "$0")/lib.sh"
 ROWS=${ROWS:-100000}
 TOPK=${TOP_K:-100}
 RUNS=${RUNS:-5}
 MIN_DIST=${MIN_DIST:-0.005}
 MD_TOP=${MD_TOP:-5000}
-PY=${PY:-/usr/bin/python3}
-dir=${BENCH_DIR:-}
-if [ -z "$dir" ]; then
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then dir=/dev/shm; else dir=${TMPDIR:-/tmp}; fi
-fi
-work=$(mktemp -d "$dir/pal-bench-select.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work"
+bench_workdir select
 
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-	echo "select: no numpy for $PY (apt-get install python3-numpy)" >&2
-	exit 1
-fi
+need_numpy select
 
 # best_of CMD: run CMD RUNS times; print the shortest wall time and the
 # shortest CPU time (user + system) in seconds.

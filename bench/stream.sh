@@ -11,14 +11,10 @@
 # size ratio.  Prints MB/s (10^6 bytes per second of uncompressed stream)
 # and ratios to cat.
 set -eu
+. "$(dirname "$0")/lib.sh"
 SIZE_MIB=${SIZE_MIB:-1024}
 RUNS=${RUNS:-3}
-dir=${BENCH_DIR:-}
-if [ -z "$dir" ]; then
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then dir=/dev/shm; else dir=${TMPDIR:-/tmp}; fi
-fi
-work=$(mktemp -d "$dir/pal-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+bench_workdir stream
 
 now() { date +%s.%N; }
 
