@@ -13,17 +13,11 @@
 
 const char *pal_progname = "pal";
 int pal_stderr_line;
-static void (*atdie_fn)(void);
 
 void pal_init(const char *progname)
 {
 	pal_progname = progname;
 	signal(SIGPIPE, SIG_DFL);
-}
-
-void pal_atdie(void (*fn)(void))
-{
-	atdie_fn = fn;
 }
 
 static void vreport(const char *fmt, va_list ap, const char *suffix)
@@ -159,11 +153,6 @@ void pal_cleanup_run(void)
 
 static _Noreturn void finish(int status)
 {
-	void (*fn)(void) = atdie_fn;
-
-	atdie_fn = NULL;
-	if (fn)
-		fn();
 	pal_cleanup_run();
 	exit(status);
 }
@@ -181,12 +170,6 @@ void die(const char *fmt, ...)
 void pal_check_epipe(void)
 {
 	if (errno == EPIPE) {
-		if (atdie_fn) {
-			void (*fn)(void) = atdie_fn;
-
-			atdie_fn = NULL;
-			fn();
-		}
 		pal_cleanup_run();
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);

@@ -61,13 +61,6 @@ _Noreturn void usage_die(const char *fmt, ...)
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Register a function run by die(), die_errno() and usage_die() before they
- * exit, at most one: programs use it to remove a half-written output file so
- * that a failure never leaves output that looks complete.
- */
-void pal_atdie(void (*fn)(void));
-
-/*
  * Called on a failed write with errno set: if it is EPIPE, die quietly by
  * SIGPIPE (exit status 141 in a shell); otherwise return.
  */
