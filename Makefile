@@ -64,6 +64,11 @@ MPI_PROGS = bin/pal-label bin/pal-train bin/pal-predict
 BLAS_PROGS = bin/pal-train bin/pal-predict
 
 LIB_SRCS = $(filter-out libcommon/mpi%.c,$(wildcard libcommon/*.c))
+# libcommon's modules that call OpenBLAS: compiled with its flags, left out
+# of the fuzz builds; only programs and tests that use them link OpenBLAS
+# (a static archive gives a program only the objects it needs).
+BLAS_LIB_SRCS = libcommon/linalg.c
+BLAS_LIB_OBJS = $(patsubst %.c,$(O)/%.o,$(BLAS_LIB_SRCS))
 LIB_OBJS = $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
 LIB = $(O)/libcommon.a
 MPILIB_SRCS = $(wildcard libcommon/mpi*.c)
@@ -123,6 +128,10 @@ $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BLAS_LIB_OBJS): $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(BLAS_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(O)/libcommon/mpi%.o: libcommon/mpi%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(MPI_CFLAGS) -MMD -MP -c -o $@ $<
@@ -151,7 +160,7 @@ bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB)) $(BIN_STAMP)
 		$(ZLIB_LIBS) -lm
 
 $(O)/tests/%: $(O)/tests/%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ZLIB_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BLAS_LIBS) $(ZLIB_LIBS) -lm
 
 $(O)/tests/%.o: tests/unit/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
@@ -179,7 +188,8 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | deps-fuzz
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -DPAL_VERSION='"$(PAL_VERSION)"' \
 		-Ilibcommon -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(ZLIB_LIBS) -lm
+		-fno-sanitize-recover=all -o $@ $< \
+		$(filter-out $(BLAS_LIB_SRCS),$(LIB_SRCS)) $(ZLIB_LIBS) -lm
 
 test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(MPI_TEST_BINS) $(REPLAY_BINS)
 

@@ -146,6 +146,7 @@ enum pal_errkind {
 	PAL_ERR_NOMEM,			/* allocation failed */
 	PAL_ERR_USAGE,			/* the caller passed bad arguments */
 	PAL_ERR_MISMATCH,		/* a file that belongs to something else */
+	PAL_ERR_NUMERIC,		/* a matrix not positive definite, a non-finite value */
 };
 
 struct pal_error {
