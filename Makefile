@@ -121,7 +121,7 @@ $(BIN_STAMP): FORCE
 
 $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(BLAS_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/libcommon/mpi%.o: libcommon/mpi%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
@@ -151,7 +151,7 @@ bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB)) $(BIN_STAMP)
 		$(ZLIB_LIBS) -lm
 
 $(O)/tests/%: $(O)/tests/%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ZLIB_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BLAS_LIBS) $(ZLIB_LIBS) -lm
 
 $(O)/tests/%.o: tests/unit/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
@@ -179,7 +179,8 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(LIB_SRCS) | deps-fuzz
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -DPAL_VERSION='"$(PAL_VERSION)"' \
 		-Ilibcommon -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(LIB_SRCS) $(ZLIB_LIBS) -lm
+		-fno-sanitize-recover=all $(BLAS_CFLAGS) -o $@ $< $(LIB_SRCS) \
+		$(BLAS_LIBS) $(ZLIB_LIBS) -lm
 
 test-progs: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(MPI_TEST_BINS) $(REPLAY_BINS)
 

@@ -1,0 +1,419 @@
+/*
+ * test-mlp.c: unit tests of libcommon/mlp.c, the MLP committee.
+ *
+ * The naive reference (double, plain loops) is checked against central
+ * finite differences, tightly: the parameter gradient of the MSE, with and
+ * without the force term, and the input gradient.  Then the fast path (f32,
+ * sgemm) is checked against the naive reference on the same parameters and
+ * data.  Every comparison prints its max error, relative to the largest
+ * magnitude of the reference.  Tolerances:
+ *
+ *	FD vs naive (double, h = 1e-5)		1e-8  (truncation ~h^2,
+ *						       rounding ~1e-16/h)
+ *	fast (f32) vs naive (double)		1e-5  (f32 eps 6e-8 times sums
+ *						       of up to 64 terms and
+ *						       the gradient's chains)
+ *
+ * relu's kink: FD points are drawn again until no pre-activation of the
+ * base point lies within 1e-3 of 0, so that a step of 1e-5 never crosses
+ * it.  A small training loop (plain SGD, written here) fits a 1-D sine.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlp.h"
+#include "rng.h"
+#include "unit.h"
+#include "banned.h"
+
+static const int acts[] = { MLP_TANH, MLP_RELU, MLP_SILU };
+
+static void uniform(struct rng *r, double *v, size_t len, double lo,
+		    double hi)
+{
+	size_t e;
+
+	for (e = 0; e < len; e++)
+		v[e] = lo + (hi - lo) * rng_uniform(r);
+}
+
+static float *to_float(const double *v, size_t len)
+{
+	float *f = xmalloc(len * sizeof(float) + 1);
+	size_t e;
+
+	for (e = 0; e < len; e++)
+		f[e] = (float)v[e];
+	return f;
+}
+
+/* f rounded to double: the exact values the fast path sees */
+static void round_f32(double *v, size_t len)
+{
+	size_t e;
+
+	for (e = 0; e < len; e++)
+		v[e] = (float)v[e];
+}
+
+/* max |a - b| / max |b| */
+static double relerr_d(const double *a, const double *b, size_t len)
+{
+	double num = 0, den = 1e-300;
+	size_t e;
+
+	for (e = 0; e < len; e++) {
+		if (fabs(a[e] - b[e]) > num)
+			num = fabs(a[e] - b[e]);
+		if (fabs(b[e]) > den)
+			den = fabs(b[e]);
+	}
+	return num / den;
+}
+
+static double relerr_f(const float *a, const double *b, size_t len)
+{
+	double *ad = xmalloc(len * sizeof(double) + 1), r;
+	size_t e;
+
+	for (e = 0; e < len; e++)
+		ad[e] = a[e];
+	r = relerr_d(ad, b, len);
+	free(ad);
+	return r;
+}
+
+/* Random parameters: mlp_init_params, then biases uniform in [-0.5, 0.5]
+ * so that their gradients are not those of a network at its start. */
+static double *rand_theta(const struct mlp *net, uint64_t seed)
+{
+	float *f = xmalloc(net->np * sizeof(float));
+	double *t = xmalloc(net->np * sizeof(double));
+	struct rng r;
+	size_t e;
+	int m, l;
+
+	mlp_init_params(net, f, seed);
+	for (e = 0; e < net->np; e++)
+		t[e] = f[e];
+	rng_seed(&r, seed, 1000);
+	for (m = 0; m < net->m; m++)
+		for (l = 1; l <= net->nl; l++)
+			uniform(&r, t + m * net->np1 + net->boff[l],
+				(size_t)net->w[l], -0.5, 0.5);
+	free(f);
+	return t;
+}
+
+/*
+ * The smallest |pre-activation| of the hidden layers over the members and
+ * rows: the first l layers of a member are a prefix of its parameters, so
+ * z[l] is the output of a one-member net of l layers on that prefix.
+ */
+static double min_abs_preact(const struct mlp *net, const double *theta,
+			     const double *x, int n)
+{
+	double best = INFINITY;
+	int m, l, hid[MLP_MAX_HIDDEN];
+
+	for (l = 1; l < net->nl; l++)
+		hid[l - 1] = net->w[l];
+	for (m = 0; m < net->m; m++)
+		for (l = 1; l < net->nl; l++) {
+			struct mlp sub;
+			double *z = xmalloc((size_t)n * net->w[l] * sizeof(double));
+			size_t e;
+
+			if (mlp_init(&sub, 1, net->d, l - 1, hid, net->w[l],
+				     net->act, NULL) < 0)
+				abort();
+			mlp_forward_naive(&sub, theta + m * net->np1, x, n, z);
+			for (e = 0; e < (size_t)n * net->w[l]; e++)
+				if (fabs(z[e]) < best)
+					best = fabs(z[e]);
+			free(z);
+		}
+	return best;
+}
+
+/* ---- the naive reference against finite differences ------------------- */
+
+static void fd_params(int act, int k, int force)
+{
+	static const int hid[] = { 5, 4 };
+	const int m = 2, d = 3, n = 4;
+	const double h = 1e-5, gw = 0.7;
+	struct mlp net;
+	struct rng r;
+	double *theta, *x, *y, *g = NULL, *an, *fd, loss[2];
+	double lp2[2], lm2[2];
+	size_t e;
+	int tries = 0;
+
+	if (mlp_init(&net, m, d, 2, hid, k, act, NULL) < 0)
+		abort();
+	theta = rand_theta(&net, 11);
+	x = xmalloc((size_t)n * d * sizeof(double));
+	y = xmalloc((size_t)n * k * sizeof(double));
+	if (force)
+		g = xmalloc((size_t)n * d * sizeof(double));
+	rng_seed(&r, 12, 0);
+	do {
+		uniform(&r, x, (size_t)n * d, -1, 1);
+	} while (act == MLP_RELU &&
+		 min_abs_preact(&net, theta, x, n) < 1e-3 && ++tries < 100);
+	uniform(&r, y, (size_t)n * k, -1, 1);
+	if (force)
+		uniform(&r, g, (size_t)n * d, -1, 1);
+	an = xmalloc(net.np * sizeof(double));
+	fd = xmalloc(net.np * sizeof(double));
+	mlp_loss_grad_naive(&net, theta, x, y, g, gw, n, loss, an);
+	for (e = 0; e < net.np; e++) {
+		double t0 = theta[e], *scratch = xmalloc(net.np * sizeof(double));
+		size_t mem = e / net.np1;
+
+		theta[e] = t0 + h;
+		mlp_loss_grad_naive(&net, theta, x, y, g, gw, n, lp2, scratch);
+		theta[e] = t0 - h;
+		mlp_loss_grad_naive(&net, theta, x, y, g, gw, n, lm2, scratch);
+		theta[e] = t0;
+		fd[e] = (lp2[mem] - lm2[mem]) / (2 * h);
+		free(scratch);
+	}
+	{
+		double err = relerr_d(an, fd, net.np);
+
+		CHECK(err < 1e-8, "%s, k=%d%s: naive parameter gradient vs "
+		      "central FD over %zu parameters, max rel err %.2e "
+		      "(tol 1e-8; loss %.4f)", mlp_act_name(act), k,
+		      force ? ", force term" : "", net.np, err, loss[0]);
+	}
+	free(theta);
+	free(x);
+	free(y);
+	free(g);
+	free(an);
+	free(fd);
+	mlp_free(&net);
+}
+
+static void fd_input(int act)
+{
+	static const int hid[] = { 6, 5 };
+	const int m = 3, d = 4, n = 5;
+	const double h = 1e-5;
+	struct mlp net;
+	struct rng r;
+	double *theta, *x, *an, *fd, *op, *om, err;
+	size_t e;
+	int tries = 0, mem, i;
+
+	if (mlp_init(&net, m, d, 2, hid, 1, act, NULL) < 0)
+		abort();
+	theta = rand_theta(&net, 21);
+	x = xmalloc((size_t)n * d * sizeof(double));
+	rng_seed(&r, 22, 0);
+	do {
+		uniform(&r, x, (size_t)n * d, -1, 1);
+	} while (act == MLP_RELU &&
+		 min_abs_preact(&net, theta, x, n) < 1e-3 && ++tries < 100);
+	an = xmalloc((size_t)m * n * d * sizeof(double));
+	fd = xmalloc((size_t)m * n * d * sizeof(double));
+	op = xmalloc((size_t)m * n * sizeof(double));
+	om = xmalloc((size_t)m * n * sizeof(double));
+	mlp_input_grad_naive(&net, theta, x, n, an);
+	for (e = 0; e < (size_t)n * d; e++) {
+		double x0 = x[e];
+
+		i = (int)(e / d);
+		x[e] = x0 + h;
+		mlp_forward_naive(&net, theta, x, n, op);
+		x[e] = x0 - h;
+		mlp_forward_naive(&net, theta, x, n, om);
+		x[e] = x0;
+		for (mem = 0; mem < m; mem++)
+			fd[((size_t)mem * n + i) * d + e % d] =
+				(op[mem * n + i] - om[mem * n + i]) / (2 * h);
+	}
+	err = relerr_d(an, fd, (size_t)m * n * d);
+	CHECK(err < 1e-8, "%s: naive input gradient vs central FD over %d "
+	      "members x %d rows x %d inputs, max rel err %.2e (tol 1e-8)",
+	      mlp_act_name(act), m, n, d, err);
+	free(theta);
+	free(x);
+	free(an);
+	free(fd);
+	free(op);
+	free(om);
+	mlp_free(&net);
+}
+
+/* ---- the fast path against the naive reference ------------------------- */
+
+static void fast_vs_naive(int act, int k)
+{
+	static const int hid[] = { 16, 64, 8 };
+	const int m = 3, d = 5, n = 37;
+	const float gw = 0.3f;
+	struct mlp net;
+	struct pal_error err;
+	struct rng r;
+	double *theta, *x, *y, *g, *out, *gx, *grad, loss[3], e1;
+	float *thf, *xf, *yf, *gf, *outf, *gxf, *gradf, lossf[3];
+	size_t nx = (size_t)n * d, e;
+	int rc, mem;
+
+	if (mlp_init(&net, m, d, 3, hid, k, act, NULL) < 0)
+		abort();
+	theta = rand_theta(&net, 31 + (uint64_t)k);
+	x = xmalloc((size_t)m * nx * sizeof(double));
+	y = xmalloc((size_t)m * n * k * sizeof(double));
+	g = xmalloc((size_t)m * nx * sizeof(double));
+	rng_seed(&r, 32, 0);
+	uniform(&r, x, (size_t)m * nx, -2, 2);
+	uniform(&r, y, (size_t)m * n * k, -1, 1);
+	uniform(&r, g, (size_t)m * nx, -1, 1);
+	round_f32(x, (size_t)m * nx);
+	round_f32(y, (size_t)m * n * k);
+	round_f32(g, (size_t)m * nx);
+	thf = to_float(theta, net.np);
+	xf = to_float(x, (size_t)m * nx);
+	yf = to_float(y, (size_t)m * n * k);
+	gf = to_float(g, (size_t)m * nx);
+	out = xmalloc((size_t)m * n * k * sizeof(double));
+	outf = xmalloc((size_t)m * n * k * sizeof(float));
+	gx = xmalloc((size_t)m * nx * sizeof(double));
+	gxf = xmalloc((size_t)m * nx * sizeof(float));
+	grad = xmalloc(net.np * sizeof(double));
+	gradf = xmalloc(net.np * sizeof(float));
+
+	/* forward, shared rows */
+	mlp_forward_naive(&net, theta, x, n, out);
+	rc = mlp_forward(&net, thf, xf, n, 0, outf, &err);
+	e1 = relerr_f(outf, out, (size_t)m * n * k);
+	CHECK(rc == 0 && e1 < 1e-5, "%s, k=%d: forward, fast (f32) vs naive "
+	      "(double), max rel err %.2e (tol 1e-5)", mlp_act_name(act), k, e1);
+
+	/* forward, per-member rows: member m against the naive on its rows */
+	rc = mlp_forward(&net, thf, xf, n, 1, outf, &err);
+	e1 = 0;
+	for (mem = 0; mem < m; mem++) {
+		double em;
+
+		mlp_forward_naive(&net, theta, x + mem * nx, n, out);
+		em = relerr_f(outf + (size_t)mem * n * k,
+			      out + (size_t)mem * n * k, (size_t)n * k);
+		if (em > e1)
+			e1 = em;
+	}
+	CHECK(rc == 0 && e1 < 1e-5, "%s, k=%d: forward with per-member rows, "
+	      "fast vs naive, max rel err %.2e (tol 1e-5)", mlp_act_name(act),
+	      k, e1);
+
+	/* the MSE's gradient, shared rows */
+	{
+		struct mlp_batch b = { xf, yf, NULL, 0, n, 0 };
+
+		mlp_loss_grad_naive(&net, theta, x, y, NULL, 0, n, loss, grad);
+		rc = mlp_loss_grad(&net, thf, &b, lossf, gradf, &err);
+		e1 = relerr_f(gradf, grad, net.np);
+		CHECK(rc == 0 && e1 < 1e-5, "%s, k=%d: MSE gradient, fast vs "
+		      "naive, max rel err %.2e (tol 1e-5)", mlp_act_name(act),
+		      k, e1);
+		e1 = 0;
+		for (mem = 0; mem < m; mem++)
+			if (fabs(lossf[mem] - loss[mem]) / loss[mem] > e1)
+				e1 = fabs(lossf[mem] - loss[mem]) / loss[mem];
+		CHECK(rc == 0 && e1 < 1e-5, "%s, k=%d: MSE loss, fast vs naive, "
+		      "max rel err %.2e (tol 1e-5)", mlp_act_name(act), k, e1);
+	}
+
+	/* the MSE's gradient with per-member rows */
+	{
+		struct mlp_batch b = { xf, yf, NULL, 0, n, 1 };
+		double *gm = xmalloc(net.np * sizeof(double));
+
+		rc = mlp_loss_grad(&net, thf, &b, lossf, gradf, &err);
+		for (mem = 0; mem < m; mem++) {
+			mlp_loss_grad_naive(&net, theta, x + mem * nx,
+					    y + (size_t)mem * n * k, NULL, 0, n,
+					    loss, gm);
+			memcpy(grad + mem * net.np1, gm + mem * net.np1,
+			       net.np1 * sizeof(double));
+		}
+		e1 = relerr_f(gradf, grad, net.np);
+		CHECK(rc == 0 && e1 < 1e-5, "%s, k=%d: MSE gradient with "
+		      "per-member rows, fast vs naive, max rel err %.2e "
+		      "(tol 1e-5)", mlp_act_name(act), k, e1);
+		free(gm);
+	}
+
+	if (k == 1) {
+		struct mlp_batch b = { xf, yf, gf, gw, n, 0 };
+
+		mlp_input_grad_naive(&net, theta, x, n, gx);
+		rc = mlp_input_grad(&net, thf, xf, n, 0, outf, gxf, &err);
+		e1 = relerr_f(gxf, gx, (size_t)m * nx);
+		CHECK(rc == 0 && e1 < 1e-5, "%s: input gradient, fast vs naive, "
+		      "max rel err %.2e (tol 1e-5)", mlp_act_name(act), e1);
+
+		mlp_loss_grad_naive(&net, theta, x, y, g, gw, n, loss, grad);
+		rc = mlp_loss_grad(&net, thf, &b, lossf, gradf, &err);
+		e1 = relerr_f(gradf, grad, net.np);
+		CHECK(rc == 0 && e1 < 1e-5, "%s: MSE + force term gradient, "
+		      "fast vs naive, max rel err %.2e (tol 1e-5)",
+		      mlp_act_name(act), e1);
+		e1 = 0;
+		for (mem = 0; mem < m; mem++)
+			if (fabs(lossf[mem] - loss[mem]) / loss[mem] > e1)
+				e1 = fabs(lossf[mem] - loss[mem]) / loss[mem];
+		CHECK(rc == 0 && e1 < 1e-5, "%s: MSE + force term loss, fast vs "
+		      "naive, max rel err %.2e (tol 1e-5)", mlp_act_name(act),
+		      e1);
+	} else {
+		struct mlp_batch b = { xf, yf, gf, gw, n, 0 };
+
+		memset(err.msg, 0, sizeof(err.msg));
+		rc = mlp_input_grad(&net, thf, xf, n, 0, NULL, gxf, &err);
+		CHECK(rc == -1 && err.kind == PAL_ERR_USAGE &&
+		      !strcmp(err.msg, "the input gradient needs 1 output, "
+			      "not 2 (mlp)"),
+		      "input gradient with k=2 refused: \"%s\"", esc(err.msg));
+		rc = mlp_loss_grad(&net, thf, &b, NULL, gradf, &err);
+		CHECK(rc == -1 && err.kind == PAL_ERR_USAGE &&
+		      !strcmp(err.msg, "the force term needs 1 output, not 2 "
+			      "(mlp)"),
+		      "force term with k=2 refused: \"%s\"", esc(err.msg));
+	}
+	(void)e;
+	free(theta);
+	free(x);
+	free(y);
+	free(g);
+	free(thf);
+	free(xf);
+	free(yf);
+	free(gf);
+	free(out);
+	free(outf);
+	free(gx);
+	free(gxf);
+	free(grad);
+	free(gradf);
+	mlp_free(&net);
+}
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		fd_params(acts[i], 2, 0);
+		fd_params(acts[i], 1, 1);
+		fd_input(acts[i]);
+		fast_vs_naive(acts[i], 1);
+		fast_vs_naive(acts[i], 2);
+	}
+	return done();
+}
