@@ -38,6 +38,10 @@
  *	    + gw/n   sum_i |grad_x f_m(x_i) - g_i|^2		(force term,
  *								 k = 1 only)
  *
+ * Every function of the fast path has an f64 twin, name_f64, the same code
+ * instantiated with double and cblas_dgemm (struct mlp_batch64 for
+ * mlp_loss_grad_f64); the parameters' layout is the same.
+ *
  * Errors follow err.h's "library's errors": -1 and a struct pal_error;
  * workspace comes from xmalloc (which dies when memory runs out).
  */
@@ -67,10 +71,11 @@ struct mlp {
 	size_t np1;		/* parameters of one member */
 	size_t np;		/* parameters of the committee, m * np1 */
 
-	/* Workspace of the fast path, for batches of up to cap rows (grown
+	/* Workspace of the fast paths, for batches of up to cap rows (grown
 	 * on demand); one member's worth, reused member by member. */
-	int cap;
-	float *buf;
+	int cap_f32, cap_f64;
+	float *buf_f32;
+	double *buf_f64;
 };
 
 /*
@@ -92,7 +97,8 @@ const char *mlp_act_name(int act);
  * in [-r, r] with r = sqrt(6 / (in + out)) (Glorot) for tanh and for the
  * linear output layer, r = sqrt(6 / in) (He) for the hidden layers of relu
  * and silu; biases 0.  Member m draws from rng stream m of seed, so a
- * member's parameters do not depend on M or on the other members.
+ * member's parameters do not depend on M or on the other members.  (The
+ * f64 twin draws the same numbers without rounding them to float.)
  */
 void mlp_init_params(const struct mlp *net, float *theta, uint64_t seed);
 
@@ -132,6 +138,25 @@ struct mlp_batch {
 int mlp_loss_grad(struct mlp *net, const float *theta,
 		  const struct mlp_batch *b, float *loss, float *grad,
 		  struct pal_error *err);
+
+/* ---- the f64 twins: the same contracts in double ------------------------ */
+
+struct mlp_batch64 {
+	const double *x, *y, *g;
+	double gw;
+	int n;
+	int per_member;
+};
+
+void mlp_init_params_f64(const struct mlp *net, double *theta, uint64_t seed);
+int mlp_forward_f64(struct mlp *net, const double *theta, const double *x,
+		    int n, int per_member, double *out, struct pal_error *err);
+int mlp_input_grad_f64(struct mlp *net, const double *theta, const double *x,
+		       int n, int per_member, double *out, double *gx,
+		       struct pal_error *err);
+int mlp_loss_grad_f64(struct mlp *net, const double *theta,
+		      const struct mlp_batch64 *b, double *loss, double *grad,
+		      struct pal_error *err);
 
 /* ---- the naive reference -----------------------------------------------
  *

@@ -13,6 +13,7 @@
  *	fast (f32) vs naive (double)		1e-5  (f32 eps 6e-8 times sums
  *						       of up to 64 terms and
  *						       the gradient's chains)
+ *	fast (f64) vs naive (double)		1e-12 (the same in double)
  *
  * relu's kink: FD points are drawn again until no pre-activation of the
  * base point lies within 1e-3 of 0, so that a step of 1e-5 never crosses
@@ -428,6 +429,88 @@ static void fast_vs_naive(int act, int k)
 	mlp_free(&net);
 }
 
+/*
+ * The f64 twins against the naive reference: the same sums in another
+ * order, so within 1e-12 (double's eps 1.1e-16 times the same factors).
+ */
+static void fast64_vs_naive(int act, int k)
+{
+	static const int hid[] = { 16, 64, 8 };
+	const int m = 3, d = 5, n = 37;
+	const double gw = 0.3;
+	struct mlp net;
+	struct pal_error err;
+	struct rng r;
+	double *theta, *x, *y, *g, *out, *out2, *grad, *grad2, loss[3], e1, e2;
+	size_t nx = (size_t)n * d;
+	int rc, rc2;
+
+	if (mlp_init(&net, m, d, 3, hid, k, act, NULL) < 0)
+		abort();
+	theta = xmalloc(net.np * sizeof(double));
+	mlp_init_params_f64(&net, theta, 41);
+	x = xmalloc(nx * sizeof(double));
+	y = xmalloc((size_t)n * k * sizeof(double));
+	g = xmalloc(nx * sizeof(double));
+	rng_seed(&r, 42, 0);
+	uniform(&r, x, nx, -2, 2);
+	uniform(&r, y, (size_t)n * k, -1, 1);
+	uniform(&r, g, nx, -1, 1);
+	out = xmalloc((size_t)m * nx * sizeof(double));
+	out2 = xmalloc((size_t)m * nx * sizeof(double));
+	grad = xmalloc(net.np * sizeof(double));
+	grad2 = xmalloc(net.np * sizeof(double));
+
+	mlp_forward_naive(&net, theta, x, n, out);
+	rc = mlp_forward_f64(&net, theta, x, n, 0, out2, &err);
+	e1 = relerr_d(out2, out, (size_t)m * n * k);
+	CHECK(rc == 0 && e1 < 1e-12, "%s, k=%d: forward, fast f64 vs naive, "
+	      "max rel err %.2e (tol 1e-12)", mlp_act_name(act), k, e1);
+	{
+		struct mlp_batch64 b = { x, y, k == 1 ? g : NULL, gw, n, 0 };
+
+		mlp_loss_grad_naive(&net, theta, x, y, b.g, gw, n, loss, grad);
+		rc = mlp_loss_grad_f64(&net, theta, &b, NULL, grad2, &err);
+		e1 = relerr_d(grad2, grad, net.np);
+		CHECK(rc == 0 && e1 < 1e-12, "%s, k=%d: %s gradient, fast f64 "
+		      "vs naive, max rel err %.2e (tol 1e-12)",
+		      mlp_act_name(act), k, k == 1 ? "MSE + force term" :
+		      "MSE", e1);
+	}
+	if (k == 1) {
+		mlp_input_grad_naive(&net, theta, x, n, out);
+		rc = mlp_input_grad_f64(&net, theta, x, n, 0, NULL, out2, &err);
+		e1 = relerr_d(out2, out, (size_t)m * nx);
+		/* the f32 init and the f64 init draw the same numbers */
+		{
+			float *tf = xmalloc(net.np * sizeof(float));
+			size_t e;
+
+			mlp_init_params(&net, tf, 41);
+			e2 = 0;
+			for (e = 0; e < net.np; e++)
+				if (tf[e] != (float)theta[e])
+					e2 = 1;
+			free(tf);
+		}
+		rc2 = e2 == 0;
+		CHECK(rc == 0 && e1 < 1e-12, "%s: input gradient, fast f64 vs "
+		      "naive, max rel err %.2e (tol 1e-12)", mlp_act_name(act),
+		      e1);
+		CHECK(rc2, "%s: the f64 initialisation rounds to the f32 one",
+		      mlp_act_name(act));
+	}
+	free(theta);
+	free(x);
+	free(y);
+	free(g);
+	free(out);
+	free(out2);
+	free(grad);
+	free(grad2);
+	mlp_free(&net);
+}
+
 /* ---- set-up and initialisation ----------------------------------------- */
 
 static void init_errors(void)
@@ -620,6 +703,8 @@ int main(void)
 		fd_input(acts[i]);
 		fast_vs_naive(acts[i], 1);
 		fast_vs_naive(acts[i], 2);
+		fast64_vs_naive(acts[i], 1);
+		fast64_vs_naive(acts[i], 2);
 		init_params(acts[i]);
 	}
 	fit_sine();
