@@ -263,7 +263,7 @@ static void fast_vs_naive(int act, int k)
 	struct rng r;
 	double *theta, *x, *y, *g, *out, *gx, *grad, loss[3], e1;
 	float *thf, *xf, *yf, *gf, *outf, *gxf, *gradf, lossf[3];
-	size_t nx = (size_t)n * d, e;
+	size_t nx = (size_t)n * d;
 	int rc, mem;
 
 	if (mlp_init(&net, m, d, 3, hid, k, act, NULL) < 0)
@@ -411,7 +411,6 @@ static void fast_vs_naive(int act, int k)
 			      "(mlp)"),
 		      "force term with k=2 refused: \"%s\"", esc(err.msg));
 	}
-	(void)e;
 	free(theta);
 	free(x);
 	free(y);
@@ -441,9 +440,9 @@ static void fast64_vs_naive(int act, int k)
 	struct mlp net;
 	struct pal_error err;
 	struct rng r;
-	double *theta, *x, *y, *g, *out, *out2, *grad, *grad2, loss[3], e1, e2;
+	double *theta, *x, *y, *g, *out, *out2, *grad, *grad2, loss[3], e1;
 	size_t nx = (size_t)n * d;
-	int rc, rc2;
+	int rc, same;
 
 	if (mlp_init(&net, m, d, 3, hid, k, act, NULL) < 0)
 		abort();
@@ -487,17 +486,16 @@ static void fast64_vs_naive(int act, int k)
 			size_t e;
 
 			mlp_init_params(&net, tf, 41);
-			e2 = 0;
+			same = 1;
 			for (e = 0; e < net.np; e++)
 				if (tf[e] != (float)theta[e])
-					e2 = 1;
+					same = 0;
 			free(tf);
 		}
-		rc2 = e2 == 0;
 		CHECK(rc == 0 && e1 < 1e-12, "%s: input gradient, fast f64 vs "
 		      "naive, max rel err %.2e (tol 1e-12)", mlp_act_name(act),
 		      e1);
-		CHECK(rc2, "%s: the f64 initialisation rounds to the f32 one",
+		CHECK(same, "%s: the f64 initialisation rounds to the f32 one",
 		      mlp_act_name(act));
 	}
 	free(theta);
