@@ -42,6 +42,12 @@
  * instantiated with double and cblas_dgemm (struct mlp_batch64 for
  * mlp_loss_grad_f64); the parameters' layout is the same.
  *
+ * The fast path's results are the same bits run after run for one OpenBLAS
+ * build, CPU kind and thread count (OPENBLAS_NUM_THREADS); another of any
+ * of these may sum in another order and differ by rounding.  The members
+ * are computed one after another, each on its own part of theta, so a
+ * member's outputs and gradient do not depend on the other members.
+ *
  * Errors follow err.h's "library's errors": -1 and a struct pal_error;
  * workspace comes from xmalloc (which dies when memory runs out).
  */
