@@ -509,6 +509,54 @@ static void fast64_vs_naive(int act, int k)
 	mlp_free(&net);
 }
 
+/*
+ * A member computed alone is the same bits as in its committee (what
+ * spreading members over ranks relies on): member 1 of 3 against a
+ * one-member net on its slice of theta, outputs, input gradient and the
+ * gradient with the force term.
+ */
+static void member_alone(void)
+{
+	static const int hid[] = { 24, 12 };
+	const int d = 4, n = 19;
+	struct mlp all, one;
+	struct pal_error err;
+	struct rng r;
+	float *th, x[19 * 4], y[19], g[19 * 4], out3[3 * 19], out1[19];
+	float gx3[3 * 19 * 4], gx1[19 * 4], *gr3, *gr1;
+	struct mlp_batch b = { x, y, g, 0.5f, n, 0 };
+	int i, rc;
+
+	if (mlp_init(&all, 3, d, 2, hid, 1, MLP_SILU, NULL) < 0 ||
+	    mlp_init(&one, 1, d, 2, hid, 1, MLP_SILU, NULL) < 0)
+		abort();
+	th = xmalloc(all.np * sizeof(float));
+	gr3 = xmalloc(all.np * sizeof(float));
+	gr1 = xmalloc(one.np * sizeof(float));
+	mlp_init_params(&all, th, 3);
+	rng_seed(&r, 51, 0);
+	for (i = 0; i < n * d; i++) {
+		x[i] = (float)(2 * rng_uniform(&r) - 1);
+		g[i] = (float)(2 * rng_uniform(&r) - 1);
+	}
+	for (i = 0; i < n; i++)
+		y[i] = (float)(2 * rng_uniform(&r) - 1);
+	rc = mlp_input_grad(&all, th, x, n, 0, out3, gx3, &err);
+	rc |= mlp_input_grad(&one, th + one.np1, x, n, 0, out1, gx1, &err);
+	rc |= mlp_loss_grad(&all, th, &b, NULL, gr3, &err);
+	rc |= mlp_loss_grad(&one, th + one.np1, &b, NULL, gr1, &err);
+	CHECK(rc == 0 && !memcmp(out3 + n, out1, sizeof(out1)) &&
+	      !memcmp(gx3 + n * d, gx1, sizeof(gx1)) &&
+	      !memcmp(gr3 + one.np1, gr1, one.np * sizeof(float)),
+	      "member 1 of 3 alone: outputs, input gradient and force-term "
+	      "gradient bitwise those in the committee");
+	free(th);
+	free(gr3);
+	free(gr1);
+	mlp_free(&all);
+	mlp_free(&one);
+}
+
 /* ---- set-up and initialisation ----------------------------------------- */
 
 static void init_errors(void)
@@ -705,6 +753,7 @@ int main(void)
 		fast64_vs_naive(acts[i], 2);
 		init_params(acts[i]);
 	}
+	member_alone();
 	fit_sine();
 	return done();
 }
