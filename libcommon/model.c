@@ -237,14 +237,8 @@ static int read_kind(struct model *m, struct pal_reader *r,
 	int k = pal_read(r, &f);
 	uint64_t ver;
 
-	if (k < 0) {
-		const struct pal_error *e = pal_reader_error(r);
-
-		pal_seterr(err, e->kind, e->errnum, "'%s' is not a model "
-			   "(%s)", m->name, e->msg);
-		err->offset = e->offset;
-		return -1;
-	}
+	if (k < 0)
+		return rerr(r, err);
 	if (k == 0)
 		return pal_seterr(err, PAL_ERR_MISMATCH, 0, "'%s' is not a "
 				  "model (a pal stream of no frames)", m->name);
