@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "num.h"
+#include "banned.h"
 
 #define DECL_PREFIX "array."
 
@@ -113,12 +114,13 @@ static int check_args(const char *type, const struct pal_kv *kv,
 
 static char *format_decl(const struct model_array *a)
 {
-	char *s = xmalloc(16 + MODEL_MAX_DIM * 21);
-	size_t n = (size_t)sprintf(s, "%s ", pal_dtype_name(a->dtype));
+	size_t cap = 16 + MODEL_MAX_DIM * 22;
+	char *s = xmalloc(cap);
+	size_t n = (size_t)snprintf(s, cap, "%s ", pal_dtype_name(a->dtype));
 
-	for (uint32_t i = 0; i < a->ndim; i++)
-		n += (size_t)sprintf(s + n, "%s%llu", i ? "," : "",
-				     (unsigned long long)a->shape[i]);
+	for (uint32_t i = 0; i < a->ndim && i < MODEL_MAX_DIM; i++)
+		n += (size_t)snprintf(s + n, cap - n, "%s%llu", i ? "," : "",
+				      (unsigned long long)a->shape[i]);
 	return s;
 }
 
@@ -170,9 +172,10 @@ int model_write(struct pal_writer *w, const char *type,
 	f1.kv = xcalloc(f1.nkv ? f1.nkv : 1, sizeof(*f1.kv));
 	memcpy(f1.kv, kv, nkv * sizeof(*kv));
 	for (uint32_t i = 0; i < narr; i++) {
-		char *key = xmalloc(strlen(DECL_PREFIX) + PAL_NAME_MAX + 1);
+		size_t kl = strlen(DECL_PREFIX) + PAL_NAME_MAX + 1;
+		char *key = xmalloc(kl);
 
-		sprintf(key, DECL_PREFIX "%s", arr[i].name);
+		snprintf(key, kl, DECL_PREFIX "%s", arr[i].name);
 		f1.kv[nkv + i].key = key;
 		f1.kv[nkv + i].value = format_decl(&arr[i]);
 	}
@@ -272,7 +275,7 @@ static int read_kind(struct model *m, struct pal_reader *r,
 		return pal_seterr(err, PAL_ERR_CORRUPT, 0, "corrupt model: "
 				  "%s model type in its first frame (%s)",
 				  v ? "a bad" : "no", m->name);
-	strcpy(m->type, v);
+	snprintf(m->type, sizeof(m->type), "%s", v);
 	return 0;
 }
 
@@ -343,7 +346,7 @@ static int read_keys(struct model *m, struct pal_reader *r,
 			return pal_seterr(err, PAL_ERR_CORRUPT, 0, "corrupt "
 					  "model: bad declaration %s=%s (%s)",
 					  key, v, m->name);
-		strcpy(a->name, key + pl);
+		snprintf(a->name, sizeof(a->name), "%s", key + pl);
 		for (uint32_t j = 0; j < m->narr; j++)
 			if (!strcmp(m->arr[j].name, a->name))
 				return pal_seterr(err, PAL_ERR_CORRUPT, 0,
@@ -549,12 +552,13 @@ const struct model_array *model_array_get(const struct model *m,
 
 char *model_format_doubles(const double *v, size_t n)
 {
-	char *s = xmalloc(n * 26 + 1);
-	size_t len = 0;
+	size_t cap = n * 26 + 1, len = 0;
+	char *s = xmalloc(cap);
 
 	s[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)sprintf(s + len, "%s%.17g", i ? "," : "", v[i]);
+		len += (size_t)snprintf(s + len, cap - len, "%s%.17g",
+					i ? "," : "", v[i]);
 	return s;
 }
 
@@ -591,11 +595,11 @@ int model_write_mlp(struct pal_writer *w, const struct model_mlp *mm,
 		return pal_seterr(err, PAL_ERR_USAGE, 0, "an MLP's scaling "
 				  "must be finite, its std and calibration "
 				  "positive");
-	layers = xmalloc((size_t)net->nl * 8 + 1);
+	layers = xmalloc((size_t)net->nl * 12 + 1);
 	layers[0] = '\0';
 	for (int l = 1; l < net->nl; l++)
-		n += (size_t)sprintf(layers + n, "%s%d", l > 1 ? "," : "",
-				     net->w[l]);
+		n += (size_t)snprintf(layers + n, (size_t)net->nl * 12 + 1 - n,
+				      "%s%d", l > 1 ? "," : "", net->w[l]);
 	snprintf(num[0], sizeof(num[0]), "%d", net->m);
 	snprintf(num[1], sizeof(num[1]), "%d", net->d);
 	snprintf(num[2], sizeof(num[2]), "%d", net->k);

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "rng.h"
 #include "table.h"
+#include "banned.h"
 
 #define TABLE_FIRST_CAP 1024
 
@@ -312,6 +314,39 @@ int table_read(struct table *t, struct pal_reader *r, const char *name,
 fail:
 	table_free(t);
 	return -1;
+}
+
+static uint64_t step(uint64_t h, uint64_t w)
+{
+	return mix64(h ^ w) + 0x9e3779b97f4a7c15ull;
+}
+
+static uint64_t step_f64(uint64_t h, const double *v, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t b;
+
+		memcpy(&b, &v[j], sizeof(b));
+		h = step(h, b);
+	}
+	return h;
+}
+
+uint64_t table_fingerprint(const struct table *t)
+{
+	uint64_t h = TABLE_FP_INIT;
+
+	h = step(h, t->n);
+	h = step(h, (uint64_t)t->d << 32 | t->k);
+	h = step(h, t->grad != NULL);
+	for (uint64_t i = 0; i < t->n; i++) {
+		h = step(h, t->id[i]);
+		h = step_f64(h, t->x + i * t->d, t->d);
+		h = step_f64(h, t->y + i * t->k, t->k);
+		if (t->grad)
+			h = step_f64(h, t->grad + i * t->d, t->d);
+	}
+	return h;
 }
 
 /* ---- row sets ------------------------------------------------------------ */

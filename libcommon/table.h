@@ -83,6 +83,18 @@ int table_read(struct table *t, struct pal_reader *r, const char *name,
 	       const struct table_opts *o, struct pal_error *err);
 void table_free(struct table *t);
 
+/*
+ * A fingerprint of t's rows, for a model's provenance (the data it was
+ * trained on): a 64-bit hash of n, d, k, whether grad is there, and each
+ * kept row's id and the bits of its x, y and grad as f64, in order.  With
+ * step(h, w) = mix64(h ^ w) + 0x9e3779b97f4a7c15 (mod 2^64) and mix64 of
+ * hash.h, from h = TABLE_FP_INIT: h = step(h, n), step(h, d << 32 | k),
+ * step(h, has_grad), then for each row step(h, id) and step(h, bits) for
+ * each of its numbers.  Tells tables apart by accident, not by design.
+ */
+#define TABLE_FP_INIT 0x70616c7461626c65ull	/* "paltable" */
+uint64_t table_fingerprint(const struct table *t);
+
 /* ---- row sets ----------------------------------------------------------
  *
  * Deterministic for (n, frac, seed) or (n, seed, stream) on every machine

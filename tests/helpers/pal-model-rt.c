@@ -24,6 +24,7 @@
 #include "model.h"
 #include "stream.h"
 #include "table.h"
+#include "banned.h"
 
 static const int hidden[2] = { 6, 3 };
 static double xm[2] = { 0.5, -2.0 / 3 }, xs[2] = { 1.5, 0.1 };

@@ -229,6 +229,64 @@ static void test_gather(void)
 	free(p);
 }
 
+/* The fingerprint written again from its description in table.h. */
+static uint64_t ref_step(uint64_t h, uint64_t w)
+{
+	uint64_t z = h ^ w;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (z ^ (z >> 31)) + 0x9e3779b97f4a7c15ull;
+}
+
+static uint64_t ref_bits(double v)
+{
+	union { double d; uint64_t u; } c = { .d = v };
+
+	return c.u;
+}
+
+static void test_fingerprint(void)
+{
+	struct spec s[] = {
+		{ 0, 20, PAL_F64, PAL_F64, PAL_F32, 2, 1, 2, 1, 0, 0 },
+	};
+	struct pal_error e;
+	struct table t;
+	size_t len;
+	void *p = make_stream(s, 1, &len);
+	uint64_t h = 0x70616c7461626c65ull, fp, fp2;
+	int rc = read_table(p, len, NULL, &t, &e);
+
+	CHECK(rc == 0, "a table to fingerprint (%s)", rc ? e.msg : "ok");
+	if (rc)
+		return;
+	h = ref_step(h, t.n);
+	h = ref_step(h, (uint64_t)2 << 32 | 1);
+	h = ref_step(h, 1);
+	for (uint64_t i = 0; i < t.n; i++) {
+		h = ref_step(h, t.id[i]);
+		for (int j = 0; j < 2; j++)
+			h = ref_step(h, ref_bits(t.x[i * 2 + j]));
+		h = ref_step(h, ref_bits(t.y[i]));
+		for (int j = 0; j < 2; j++)
+			h = ref_step(h, ref_bits(t.grad[i * 2 + j]));
+	}
+	fp = table_fingerprint(&t);
+	CHECK(fp == h, "the fingerprint is the one table.h describes "
+	      "(%016llx, %016llx)", (unsigned long long)fp,
+	      (unsigned long long)h);
+	t.y[5] = nextafter(t.y[5], INFINITY);
+	fp2 = table_fingerprint(&t);
+	CHECK(fp2 != fp, "one bit of one y changes it");
+	t.y[5] = nextafter(t.y[5], -INFINITY);
+	t.id[3] ^= 1;
+	t.id[4] ^= 1;
+	CHECK(table_fingerprint(&t) != fp, "two ids swapped change it");
+	table_free(&t);
+	free(p);
+}
+
 static void expect_error(const struct spec *s, int ns, int flags, int kind,
 			 const char *msg, const char *what)
 {
@@ -463,6 +521,7 @@ int main(void)
 	test_gather();
 	test_refused();
 	test_not_rows();
+	test_fingerprint();
 	test_split();
 	test_bootstrap();
 	return done();
