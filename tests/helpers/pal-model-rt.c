@@ -61,6 +61,8 @@ static int cmd_write(void)
 	if (model_write_mlp(w, &mm, extra, 1, &e) < 0)
 		die("%s", e.msg);
 	pal_writer_free(w);
+	free((void *)mm.theta);
+	mlp_free(&mm.net);
 	return 0;
 }
 
@@ -84,6 +86,13 @@ static int cmd_check(const char *path)
 	    !model_get(&m, "seed") || strcmp(model_get(&m, "seed"), "5"))
 		die("'%s' is another model", path);
 	puts("same model");
+	model_mlp_free(&got);
+	model_free(&m);
+	pal_reader_free(r);
+	close(fd);
+	free((void *)mm.theta);
+	mlp_free(&mm.net);
+	xfclose(stdout, "stdout");
 	return 0;
 }
 
@@ -113,6 +122,8 @@ static int cmd_table(const char *path, int skip)
 		putchar('\n');
 	}
 	table_free(&t);
+	pal_reader_free(r);
+	close(fd);
 	xfclose(stdout, "stdout");
 	return 0;
 }
