@@ -7,6 +7,8 @@ printf 'step,energy\n1,-1.5\n2,-1.75\n3,-1.875\n' >runs.csv
 printf 'id,x.0,x.1,mean,std\n1,0.1,0.2,0.5,0.3\n2,0.8,0.1,-0.2,0.05\n3,0.4,0.9,0.1,0.2\n4,0.5,0.5,-1,0.6\n' | pal-cat --from csv -o pred.pal
 printf 'id,x.0,x.1,y\n3,0.4,0.9,0.25\n9,0.9,0.9,1.5\n' | pal-cat --from csv -o labeled.pal
 pal-gen --method sobol --n 16 --bounds -5:10,0:15 --skip 1 -o cand.pal
+# a model, until pal-train writes one: tests/helpers/pal-model-rt.c
+pal-model-rt write >model.pal
 printf '#!/bin/sh\n# a stand-in simulation: y = x0 + x1 for each line of x\nexec awk "{ print \\$1 + \\$2 }"\n' >simulate
 chmod +x simulate
 # The examples name mpirun as on a cluster; here, as root on few cores,
