@@ -206,26 +206,24 @@ static int theta_ok(size_t d, const double *theta, struct pal_error *err)
 
 /* ---- log marginal likelihood ------------------------------------------- */
 
-int gp_lml(const struct gp *gp, const double *theta, double *lml,
-	   double *grad, struct pal_error *err)
+int gp_lml(struct gp *gp, const double *theta, double *lml, double *grad,
+	   struct pal_error *err)
 {
 	size_t n = gp->n, d = gp->d;
 	double sf2 = exp(theta[d]), sn2 = exp(theta[d + 1]), jit;
 
 	if (theta_ok(d, theta, err) != 0)
 		return -1;
-	double *u = xmalloc(n * d * sizeof *u);
-	double *kf = xmalloc(n * n * sizeof *kf);
-	double *a = xmalloc(n * n * sizeof *a);
-	double *alpha = xmalloc(n * sizeof *alpha);
-	int rc = -1;
+	double *kf = gp->ws, *a = kf + n * n, *w = a + n * n;
+	double *u = w + n * n, *mu = u + n * d, *alpha = mu + n * d;
+	double *s = alpha + n;
 
 	scale_inputs(n, d, theta, gp->x, u);
 	sqdist_sym(n, d, u, kf);
 	for (size_t i = 0; i < n * n; i++)
 		kf[i] = kval(gp->kernel, sf2, kf[i]);
 	if (factor(n, kf, sf2, sn2, a, &jit, 0, err) != 0)
-		goto out;
+		return -1;
 	memcpy(alpha, gp->y, n * sizeof *alpha);
 	la_cholesky_solve(n, 1, a, n, alpha, 1);
 	double ya = 0;
@@ -234,14 +232,8 @@ int gp_lml(const struct gp *gp, const double *theta, double *lml,
 	*lml = -0.5 * ya - 0.5 * la_cholesky_logdet(n, a, n) -
 	       0.5 * (double)n * LOG_2PI;
 	if (grad) {
-		double *w = xmalloc(n * n * sizeof *w);
-		double *mu = xmalloc(n * d * sizeof *mu);
-		double *s = xmalloc(n * sizeof *s);
-
-		if (la_cholesky_inverse(n, a, n, w, n, err) != 0) {
-			free(w), free(mu), free(s);
-			goto out;
-		}
+		if (la_cholesky_inverse(n, a, n, w, n, err) != 0)
+			return -1;
 		/* W = ααᵀ − K⁻¹ */
 		double tsf = 0, tsn = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -274,12 +266,8 @@ int gp_lml(const struct gp *gp, const double *theta, double *lml,
 				     (u[i * d + k] * s[i] - mu[i * d + k]);
 			grad[k] = g;
 		}
-		free(w), free(mu), free(s);
 	}
-	rc = 0;
-out:
-	free(u), free(kf), free(a), free(alpha);
-	return rc;
+	return 0;
 }
 
 int gp_lml_naive(const struct gp *gp, const double *theta, double *lml,
@@ -351,22 +339,18 @@ int gp_set_theta(struct gp *gp, const double *theta, struct pal_error *err)
 
 	if (theta_ok(d, theta, err) != 0)
 		return -1;
-	double *u = xmalloc(n * d * sizeof *u);
-	double *kf = xmalloc(n * n * sizeof *kf);
-	double *l = xmalloc(n * n * sizeof *l);
+	/* into the workspace, swapped in on success */
+	double *kf = gp->ws, *l = gp->ws_l, *u = kf + 3 * n * n;
 
 	scale_inputs(n, d, theta, gp->x, u);
 	sqdist_sym(n, d, u, kf);
 	for (size_t i = 0; i < n * n; i++)
 		kf[i] = kval(gp->kernel, sf2, kf[i]);
-	if (factor(n, kf, sf2, sn2, l, &jit, 0, err) != 0) {
-		free(u), free(kf), free(l);
+	if (factor(n, kf, sf2, sn2, l, &jit, 0, err) != 0)
 		return -1;
-	}
-	free(kf);
-	free(gp->u), free(gp->l);
-	gp->u = u;
+	gp->ws_l = gp->l;
 	gp->l = l;
+	memcpy(gp->u, u, n * d * sizeof *u);
 	gp->jitter = jit;
 	memcpy(gp->theta, theta, (d + 2) * sizeof *theta);
 	memcpy(gp->alpha, gp->y, n * sizeof *gp->alpha);
@@ -420,6 +404,10 @@ struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 	gp->x = xmalloc(n * d * sizeof *gp->x);
 	gp->y = xmalloc(n * sizeof *gp->y);
 	gp->alpha = xmalloc(n * sizeof *gp->alpha);
+	gp->u = xmalloc(n * d * sizeof *gp->u);
+	gp->l = xmalloc(n * n * sizeof *gp->l);
+	gp->ws_l = xmalloc(n * n * sizeof *gp->ws_l);
+	gp->ws = xmalloc((3 * n * n + 2 * n * d + 2 * n) * sizeof *gp->ws);
 	memcpy(gp->x, x, n * d * sizeof *gp->x);
 	memcpy(gp->y, y, n * sizeof *gp->y);
 
@@ -439,7 +427,7 @@ void gp_free(struct gp *gp)
 	if (!gp)
 		return;
 	free(gp->theta), free(gp->x), free(gp->y), free(gp->u);
-	free(gp->l), free(gp->alpha);
+	free(gp->l), free(gp->alpha), free(gp->ws), free(gp->ws_l);
 	free(gp);
 }
 
@@ -456,7 +444,7 @@ void gp_opt_defaults(struct gp_opt *o)
 }
 
 struct optctx {
-	const struct gp *gp;
+	struct gp *gp;
 	const double *lo, *hi;	/* d + 2 each, logs */
 	double *theta, *g;	/* d + 2 each: scratch */
 	int evals;

@@ -42,12 +42,13 @@
  * and its gradient in theta, ½·tr((ααᵀ − K⁻¹)·∂K/∂θ_j) (the jitter is
  * held constant in it).
  *
- * Limits.  n ≤ GP_MAX_N (20000): the fit with gradient holds three n×n
- * f64 matrices (the factor, K⁻¹, the kernel's derivative factor), 24·n²
- * bytes, 9.6 GB at the limit; past it gp_new fails with PAL_ERR_LIMIT
- * and says to subsample the rows or use the MLP committee.  d ≥ 1.  The
- * work is O(n³) per likelihood evaluation: the GP is for hundreds to a
- * few thousand rows.
+ * Limits.  n ≤ GP_MAX_N (10000): a GP holds five n×n f64 matrices (its
+ * factor; as workspace of the likelihood's gradient K, its factor, K⁻¹
+ * and W∘G; the next fit's factor), 40·n² bytes: 40 MB at 1000 rows,
+ * 4 GB at the limit, where one likelihood evaluation is also ~1e12 flop.
+ * Past it gp_new fails with PAL_ERR_LIMIT and says to subsample the rows
+ * or use the MLP committee.  d ≥ 1.  The GP is for hundreds to a few
+ * thousand rows.
  *
  * Errors follow err.h's "library's errors": -1 and a struct pal_error
  * filled; workspace comes from xmalloc (which dies when memory runs out).
@@ -64,7 +65,7 @@
 
 #include "err.h"
 
-#define GP_MAX_N 20000
+#define GP_MAX_N 10000
 #define GP_JITTER_TRIES 5
 
 enum gp_kernel {
@@ -94,13 +95,17 @@ struct gp {
 	double *alpha;		/* n: K⁻¹y */
 	double lml;		/* log marginal likelihood at theta */
 	double jitter;		/* added to K's diagonal at the fit; 0 mostly */
+	/* workspace of gp_lml and gp_set_theta, kept from call to call (a
+	 * fresh 8 MB buffer costs more in page faults than a Cholesky of
+	 * 1000 rows): 3n² + 2nd + 2n doubles, and n² for the next factor */
+	double *ws, *ws_l;
 };
 
 /*
  * A GP of kernel on n rows x (n×d) with outputs y (n), copied, fitted at
  * the default start theta (above).  Errors: n = 0 or d = 0
  * (PAL_ERR_USAGE), n > GP_MAX_N (PAL_ERR_LIMIT: "N training rows beyond
- * the gaussian process's limit of 20000 (gp; subsample the rows or use
+ * the gaussian process's limit of 10000 (gp; subsample the rows or use
  * the mlp committee)"), a value not finite (PAL_ERR_NUMERIC, naming the
  * row), the fit failing (above).
  */
@@ -119,10 +124,11 @@ int gp_set_theta(struct gp *gp, const double *theta, struct pal_error *err);
  * factors by LAPACK, and sums the length-scale terms
  * ½·Σ_ij W_ij·∂K_ij/∂log l_k by one GEMM; the naive one forms each
  * ∂K/∂θ_j with loops and factors and inverts with the naive Cholesky.
+ * The fast one works in gp's workspace: one gp is not for two threads.
  * Errors: the factorisation failing even with jitter (above).
  */
-int gp_lml(const struct gp *gp, const double *theta, double *lml,
-	   double *grad, struct pal_error *err);
+int gp_lml(struct gp *gp, const double *theta, double *lml, double *grad,
+	   struct pal_error *err);
 int gp_lml_naive(const struct gp *gp, const double *theta, double *lml,
 		 double *grad, struct pal_error *err);
 

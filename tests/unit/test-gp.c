@@ -366,8 +366,8 @@ static void test_errors(void)
 	struct gp *g0 = gp_new(GP_RBF, GP_MAX_N + 1, 1, x, y, &e);
 	CHECK(g0 == NULL &&
 	      e.kind == PAL_ERR_LIMIT &&
-	      strcmp(e.msg, "20001 training rows beyond the gaussian process's "
-		     "limit of 20000 (gp; subsample the rows or use the mlp "
+	      strcmp(e.msg, "10001 training rows beyond the gaussian process's "
+		     "limit of 10000 (gp; subsample the rows or use the mlp "
 		     "committee)") == 0, "past the limit: %s", esc(e.msg));
 	g0 = gp_new(GP_RBF, 0, 1, x, y, &e);
 	CHECK(g0 == NULL && e.kind == PAL_ERR_USAGE,
