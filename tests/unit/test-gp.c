@@ -356,6 +356,54 @@ static void test_branin(enum gp_kernel kern)
 	free(xq), free(yq), free(mean);
 }
 
+/* ---- bounds, restarts, determinism ------------------------------------- */
+
+static void test_search(void)
+{
+	size_t n = 25;
+	double x[25], y[25], t1[3], lml0;
+	struct pal_error e;
+	struct gp_opt o;
+	struct gp_opt_result r0, r1, r2;
+
+	for (size_t i = 0; i < n; i++) {
+		x[i] = unif(-2, 2);
+		y[i] = sin(2 * x[i]);	/* noiseless: the optimum's sn2 is tiny */
+	}
+	struct gp *gp = gp_new(GP_RBF, n, 1, x, y, &e);
+	gp_opt_defaults(&o);
+	o.lo_sn2 = 1e-2;
+	o.hi_len = 0.5;
+	int rc = gp ? gp_optimize(gp, &o, &r0, &e) : -1;
+	CHECK(rc == 0 && gp->theta[2] == log(1e-2) && gp->theta[0] == log(0.5),
+	      "bounds hold: sn2 %.17g (lower bound 1e-2), l %.17g (upper bound "
+	      "0.5), clamped exactly", exp(gp->theta[2]), exp(gp->theta[0]));
+	double g[3];
+	gp_lml(gp, gp->theta, &lml0, g, NULL);
+	CHECK(g[2] < 0 && g[0] > 0 && lml0 == gp->lml,
+	      "at the bounds the lml still climbs outward (d/dlog sn2 %.3g < 0, "
+	      "d/dlog l %.3g > 0): the bounds are what stopped it", g[2], g[0]);
+
+	gp_opt_defaults(&o);
+	rc = gp_optimize(gp, &o, &r0, &e);
+	lml0 = gp->lml;
+	o.restarts = 4;
+	o.seed = 11;
+	rc |= gp_optimize(gp, &o, &r1, &e);
+	memcpy(t1, gp->theta, sizeof t1);
+	rc |= gp_optimize(gp, &o, &r2, &e);
+	CHECK(rc == 0 && r1.starts == 5 && r1.lml >= lml0 - 1e-9 &&
+	      r1.lml == gp->lml, "4 restarts: %d starts, best is start %d, lml "
+	      "%.10g >= one start's %.10g", r1.starts, r1.best, r1.lml, lml0);
+	CHECK(memcmp(t1, gp->theta, sizeof t1) == 0 && r1.evals == r2.evals,
+	      "the same seed gives the same hyper-parameters, bit for bit");
+	o.seed = 12;
+	rc = gp_optimize(gp, &o, &r2, &e);
+	CHECK(rc == 0 && r2.evals != r1.evals, "another seed searches "
+	      "elsewhere (%d evals against %d)", r2.evals, r1.evals);
+	gp_free(gp);
+}
+
 /* ---- errors ------------------------------------------------------------- */
 
 static void test_errors(void)
@@ -430,6 +478,7 @@ int main(void)
 	test_sine(GP_MATERN52);
 	test_branin(GP_RBF);
 	test_branin(GP_MATERN52);
+	test_search();
 	test_errors();
 	return done();
 }
