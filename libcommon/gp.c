@@ -246,13 +246,16 @@ int gp_lml(struct gp *gp, const double *theta, double *lml, double *grad,
 		}
 		grad[d] = 0.5 * tsf;
 		grad[d + 1] = 0.5 * sn2 * tsn;
-		/* M = W∘G over kf's buffer */
-		sqdist_sym(n, d, u, kf);
+		/* M = W∘G over kf's buffer; rbf's G is kf itself */
+		if (gp->kernel != GP_RBF) {
+			sqdist_sym(n, d, u, kf);
+			for (size_t i = 0; i < n * n; i++)
+				kf[i] = kder(gp->kernel, sf2, kf[i]);
+		}
 		for (size_t i = 0; i < n; i++) {
 			double si = 0;
 			for (size_t j = 0; j < n; j++) {
-				double v = w[i * n + j] *
-					   kder(gp->kernel, sf2, kf[i * n + j]);
+				double v = w[i * n + j] * kf[i * n + j];
 				kf[i * n + j] = v;
 				si += v;
 			}
