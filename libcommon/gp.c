@@ -367,7 +367,8 @@ int gp_set_theta(struct gp *gp, const double *theta, struct pal_error *err)
 }
 
 struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
-		  const double *x, const double *y, struct pal_error *err)
+		  const double *x, const double *y, const double *theta,
+		  struct pal_error *err)
 {
 	if (n == 0 || d == 0) {
 		pal_seterr(err, PAL_ERR_USAGE, 0,
@@ -416,7 +417,7 @@ struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 
 	double *t0 = xcalloc(d + 2, sizeof *t0);
 	t0[d + 1] = log(1e-2);	/* l_k = 1, sf2 = 1, sn2 = 1e-2 */
-	int rc = gp_set_theta(gp, t0, err);
+	int rc = gp_set_theta(gp, theta ? theta : t0, err);
 	free(t0);
 	if (rc != 0) {
 		gp_free(gp);

@@ -111,7 +111,7 @@ static void test_lml_grad(enum gp_kernel kern)
 		y[i] = sin(2 * x[i * d]) + x[i * d + 1] * x[i * d + 2] +
 		       0.1 * unif(-1, 1);
 	}
-	struct gp *gp = gp_new(kern, n, d, x, y, &e);
+	struct gp *gp = gp_new(kern, n, d, x, y, NULL, &e);
 	CHECK(gp != NULL, "%s gp_new on 40x3", gp_kernel_name(kern));
 	double points[2][5] = {
 		{ log(0.8), log(1.5), log(0.4), log(1.2), log(0.05) },
@@ -146,9 +146,9 @@ static void test_two_points(void)
 	double l = 0.7, sf2 = 1.3, sn2 = 0.1, xs = 0.4;
 	double theta[3] = { log(l), log(sf2), log(sn2) };
 	struct pal_error e;
-	struct gp *gp = gp_new(GP_RBF, 2, 1, x, y, &e);
+	struct gp *gp = gp_new(GP_RBF, 2, 1, x, y, theta, &e);
 
-	CHECK(gp && gp_set_theta(gp, theta, &e) == 0, "2-point gp fitted");
+	CHECK(gp != NULL, "2-point gp fitted at its theta");
 	/* by hand: K = [a b; b a], K⁻¹ = [a −b; −b a]/(a² − b²) */
 	double a = sf2 + sn2, b = sf2 * exp(-0.5 / (l * l));
 	double det = a * a - b * b;
@@ -195,7 +195,7 @@ static void test_interpolates(enum gp_kernel kern)
 		x[i * d] = unif(-2, 2), x[i * d + 1] = unif(-2, 2);
 		y[i] = cos(x[i * d]) * x[i * d + 1];
 	}
-	struct gp *gp = gp_new(kern, n, d, x, y, &e);
+	struct gp *gp = gp_new(kern, n, d, x, y, NULL, &e);
 	CHECK(gp && gp_set_theta(gp, theta, &e) == 0, "%s fit with noise "
 	      "1e-12", gp_kernel_name(kern));
 	gp_predict(gp, n, x, mean, std, NULL);
@@ -226,7 +226,7 @@ static void test_predict(enum gp_kernel kern)
 	}
 	for (size_t i = 0; i < m * d; i++)
 		xq[i] = unif(-2.5, 2.5);
-	struct gp *gp = gp_new(kern, n, d, x, y, &e);
+	struct gp *gp = gp_new(kern, n, d, x, y, NULL, &e);
 	CHECK(gp && gp_set_theta(gp, theta, &e) == 0, "%s 300x3 fitted",
 	      gp_kernel_name(kern));
 	gp_predict(gp, m, xq, m1, s1, g1);
@@ -280,7 +280,7 @@ static void test_sine(enum gp_kernel kern)
 	}
 	gp_standardize(n, 1, x, &xm, &xs);
 	gp_standardize(n, 1, y, &ym, &ys);
-	struct gp *gp = gp_new(kern, n, 1, x, y, &e);
+	struct gp *gp = gp_new(kern, n, 1, x, y, NULL, &e);
 	int rc = gp ? gp_optimize(gp, NULL, &res, &e) : -1;
 	CHECK(rc == 0,
 	      "%s sine: optimised, lml %.4g, %d evals", gp_kernel_name(kern),
@@ -326,7 +326,7 @@ static void test_branin(enum gp_kernel kern)
 	}
 	gp_standardize(n, 2, x, xm, xs);
 	gp_standardize(n, 1, y, &ym, &ys);
-	struct gp *gp = gp_new(kern, n, 2, x, y, &e);
+	struct gp *gp = gp_new(kern, n, 2, x, y, NULL, &e);
 	gp_opt_defaults(&o);
 	o.restarts = 3;
 	o.seed = 7;
@@ -370,7 +370,7 @@ static void test_search(void)
 		x[i] = unif(-2, 2);
 		y[i] = sin(2 * x[i]);	/* noiseless: the optimum's sn2 is tiny */
 	}
-	struct gp *gp = gp_new(GP_RBF, n, 1, x, y, &e);
+	struct gp *gp = gp_new(GP_RBF, n, 1, x, y, NULL, &e);
 	gp_opt_defaults(&o);
 	o.lo_sn2 = 1e-2;
 	o.hi_len = 0.5;
@@ -401,6 +401,25 @@ static void test_search(void)
 	rc = gp_optimize(gp, &o, &r2, &e);
 	CHECK(rc == 0 && r2.evals != r1.evals, "another seed searches "
 	      "elsewhere (%d evals against %d)", r2.evals, r1.evals);
+
+	/* a saved model rebuilt from x, y and theta: the same bits */
+	struct gp *g2 = gp_new(GP_RBF, n, 1, x, y, gp->theta, &e);
+	double q[3] = { -1.5, 0.1, 1.9 }, m1[3], m2[3], s1[3], s2[3];
+	gp_predict(gp, 3, q, m1, s1, NULL);
+	if (g2)
+		gp_predict(g2, 3, q, m2, s2, NULL);
+	CHECK(g2 && memcmp(g2->alpha, gp->alpha, n * sizeof *x) == 0 &&
+	      memcmp(g2->l, gp->l, n * n * sizeof *x) == 0 &&
+	      g2->lml == gp->lml && memcmp(m1, m2, sizeof m1) == 0 &&
+	      memcmp(s1, s2, sizeof s1) == 0,
+	      "gp_new at the fitted theta rebuilds the same factor, alpha and "
+	      "predictions, bit for bit");
+	gp_free(g2);
+	double bad[3] = { 0, NAN, 0 };
+	g2 = gp_new(GP_RBF, n, 1, x, y, bad, &e);
+	CHECK(g2 == NULL && e.kind == PAL_ERR_NUMERIC &&
+	      strcmp(e.msg, "hyper-parameter 1 is nan, not a finite logarithm "
+		     "(gp)") == 0, "gp_new at a NaN theta: %s", esc(e.msg));
 	gp_free(gp);
 }
 
@@ -411,17 +430,17 @@ static void test_errors(void)
 	struct pal_error e;
 	double x[4] = { 0, 1e10, 0, 0 }, y[2] = { 1, 2 };
 
-	struct gp *g0 = gp_new(GP_RBF, GP_MAX_N + 1, 1, x, y, &e);
+	struct gp *g0 = gp_new(GP_RBF, GP_MAX_N + 1, 1, x, y, NULL, &e);
 	CHECK(g0 == NULL &&
 	      e.kind == PAL_ERR_LIMIT &&
 	      strcmp(e.msg, "10001 training rows beyond the gaussian process's "
 		     "limit of 10000 (gp; subsample the rows or use the mlp "
 		     "committee)") == 0, "past the limit: %s", esc(e.msg));
-	g0 = gp_new(GP_RBF, 0, 1, x, y, &e);
+	g0 = gp_new(GP_RBF, 0, 1, x, y, NULL, &e);
 	CHECK(g0 == NULL && e.kind == PAL_ERR_USAGE,
 	      "no rows: %s", esc(e.msg));
 	y[1] = NAN;
-	g0 = gp_new(GP_RBF, 2, 1, x, y, &e);
+	g0 = gp_new(GP_RBF, 2, 1, x, y, NULL, &e);
 	CHECK(g0 == NULL &&
 	      e.kind == PAL_ERR_NUMERIC &&
 	      strcmp(e.msg, "training row 1 holds a value that is not finite "
@@ -430,7 +449,7 @@ static void test_errors(void)
 
 	/* duplicate rows, noise 1e-300: rescued by jitter */
 	double xd[2] = { 0.5, 0.5 }, th[3] = { 0, 0, -690 };
-	struct gp *gp = gp_new(GP_RBF, 2, 1, xd, y, &e);
+	struct gp *gp = gp_new(GP_RBF, 2, 1, xd, y, NULL, &e);
 	int rc = gp ? gp_set_theta(gp, th, &e) : -1;
 	CHECK(rc == 0 && gp->jitter > 0,
 	      "duplicate rows with noise 1e-300 fitted with jitter %g",
@@ -438,7 +457,7 @@ static void test_errors(void)
 	gp_free(gp);
 
 	/* an overflowing length scale makes K NaN: refused after the jitter */
-	gp = gp_new(GP_RBF, 2, 1, x, y, &e);
+	gp = gp_new(GP_RBF, 2, 1, x, y, NULL, &e);
 	th[0] = -690, th[2] = log(1e-2);
 	double before = gp ? gp->lml : 0;
 	rc = gp ? gp_set_theta(gp, th, &e) : 0;
