@@ -68,7 +68,8 @@ LIB_SRCS = $(filter-out libcommon/mpi%.c,$(wildcard libcommon/*.c))
 # mlp_init): compiled with its flags, left out of the fuzz builds; only
 # programs and tests that use them link OpenBLAS (a static archive gives a
 # program only the objects it needs).
-BLAS_LIB_SRCS = libcommon/linalg.c libcommon/mlp.c libcommon/model.c
+BLAS_LIB_SRCS = libcommon/linalg.c libcommon/mlp.c libcommon/model.c \
+	libcommon/gp.c
 BLAS_LIB_OBJS = $(patsubst %.c,$(O)/%.o,$(BLAS_LIB_SRCS))
 LIB_OBJS = $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
 LIB = $(O)/libcommon.a
