@@ -3,19 +3,22 @@
  * test function or by the user's program, farmed out over MPI ranks.
  *
  * The farm itself (who gets which rows, messages, heartbeats) is
- * libcommon's (mpifarm.h).  This file holds what is pal-label's own:
+ * libcommon's (mpifarm.h), and so are rank 0's rows (mpirows.h: the input
+ * and its read-ahead window, the rows in flight, --ordered, the output
+ * batches).  This file holds what is pal-label's own:
  *
  *   - options (struct cmdline, parse_args);
  *   - the evaluator (struct local), which runs rows on one rank, by a
  *     built-in (with --delay as timers, so -j works for it too) or through
  *     the oracle pool of oracle.c, and hands finished rows to the farm as
  *     result frames (columns RC_*);
- *   - rank 0's bookkeeping (struct label): the input, slots for the rows in
- *     flight, the order queue, the output batch, and the journal, which is
- *     touched only by open_journal (check and index it at start), restore
- *     (look a row up when it is read), journal_row (a result, success or
- *     failure, as it arrives) and journal_sync_rows (to the disk, before new
- *     work is handed out and before rows are written out);
+ *   - rank 0's hooks into the rows (struct label): the columns (on_schema),
+ *     a result (on_result, finished: counts, --on-fail), the batch size
+ *     (on_pace), and the journal, which is touched only by open_journal
+ *     (check and index it at start), restore (look a row up when it is
+ *     read), journal_row (a result, success or failure, as it arrives) and
+ *     journal_sync_rows (to the disk, before new work is handed out and
+ *     before rows are written out);
  *   - main.
  */
 #include <fcntl.h>
@@ -942,6 +945,8 @@ struct label {
 	struct pal_writer *w;
 	struct rows *rs;
 	uint32_t oc[OC_N];		/* result column of each OC_* */
+	double *ry, *rg, *rt0, *rt1;	/* their storage (result_cols) */
+	int32_t *rst, *rrk;
 	int schema_set;
 	int id_col;
 	uint32_t d;
@@ -966,13 +971,32 @@ static const char *input_name(const struct cmdline *cl)
 	return cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
 }
 
+/*
+ * Where finished() writes: the result columns of row 0, so of every row
+ * (row s at s times the width).  The storage moves only when rows are read,
+ * never during a hook: set at the start of on_result() and restore().
+ */
+static void result_cols(struct label *lb)
+{
+	struct rows *rs = lb->rs;
+
+	lb->ry = lb->k ? rows_result(rs, 0, lb->oc[OC_Y]) : NULL;
+	lb->rg = lb->cl->grad ? rows_result(rs, 0, lb->oc[OC_GRAD]) : NULL;
+	lb->rst = rows_result(rs, 0, lb->oc[OC_STATUS]);
+	lb->rt0 = rows_result(rs, 0, lb->oc[OC_T0]);
+	lb->rt1 = rows_result(rs, 0, lb->oc[OC_T1]);
+	lb->rrk = rows_result(rs, 0, lb->oc[OC_RANK]);
+}
+
 /* y has k numbers a row: known from the start, the journal or the first
  * success. */
 static void set_k(struct label *lb, uint32_t k)
 {
 	lb->k = k;
-	if (lb->schema_set)
+	if (lb->schema_set) {
 		rows_set_width(lb->rs, lb->oc[OC_Y], k);
+		lb->ry = rows_result(lb->rs, 0, lb->oc[OC_Y]);
+	}
 }
 
 /* The rows' schema(): the first data frame fixes the input columns. */
@@ -1110,21 +1134,21 @@ static void finished(struct label *lb, uint32_t s, const struct done_row *d,
 		      " numbers, expected %" PRIu32, d->id, rank, k, lb->k);
 	}
 	if (lb->k) {
-		double *y = rows_result(rs, s, lb->oc[OC_Y]);
+		double *y = lb->ry + (size_t)s * lb->k;
 
 		for (uint32_t i = 0; i < lb->k; i++)
 			y[i] = ynan ? NAN : d->y[i];
 	}
 	if (lb->cl->grad) {
-		double *g = rows_result(rs, s, lb->oc[OC_GRAD]);
+		double *g = lb->rg + (size_t)s * lb->d;
 
 		for (uint32_t i = 0; i < lb->d; i++)
 			g[i] = d->grad ? d->grad[i] : NAN;
 	}
-	*(int32_t *)rows_result(rs, s, lb->oc[OC_STATUS]) = st;
-	*(double *)rows_result(rs, s, lb->oc[OC_T0]) = d->t0;
-	*(double *)rows_result(rs, s, lb->oc[OC_T1]) = d->t1;
-	*(int32_t *)rows_result(rs, s, lb->oc[OC_RANK]) = rank;
+	lb->rst[s] = st;
+	lb->rt0[s] = d->t0;
+	lb->rt1[s] = d->t1;
+	lb->rrk[s] = rank;
 	lb->by_status[st < 7 && st >= 0 ? st : 7]++;
 	if (st == ORACLE_OK) {
 		lb->nok++;
@@ -1166,12 +1190,13 @@ static void on_result(void *ctx, struct rows *rs, const struct pal_frame *f,
 	uint32_t note = 0;
 	uint32_t g = lb->cl->grad ? 7 : 6;
 
-	(void)rs;
+	(void)rs;		/* lb->rs */
 	if (f->ncols != g || f->cols[RC_TAG].dtype != PAL_U64 ||
 	    f->cols[RC_STATUS].dtype != PAL_I32 ||
 	    f->cols[RC_Y].dtype != PAL_F64 ||
 	    (lb->cl->grad && f->cols[RC_GRAD].width != lb->d))
 		die("malformed results from rank %d", rank);
+	result_cols(lb);
 	for (uint64_t r = 0; r < f->nrows; r++) {
 		const char *msg = NULL;
 		char key[NOTE_MAX];
@@ -1286,6 +1311,7 @@ static int restore(void *ctx, struct rows *rs, uint32_t s)
 	r.t1 = jr.t_end;
 	r.msg = jr.msg;
 	r.restored = 1;
+	result_cols(lb);
 	finished(lb, s, &r, jr.rank);
 	return 1;
 }

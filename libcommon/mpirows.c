@@ -113,6 +113,21 @@ static void fifo_pop(struct fifo *q)
 	q->len--;
 }
 
+/* Copy n bytes: the widths of one number inline, the rest by memcpy. */
+static inline void copy_bytes(void *dst, const void *src, size_t n)
+{
+	switch (n) {
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 4:
+		memcpy(dst, src, 4);
+		break;
+	default:
+		memcpy(dst, src, n);
+	}
+}
+
 /* n x size bytes, or die. */
 static size_t xsize(size_t n, size_t size)
 {
@@ -424,8 +439,8 @@ static int64_t take_row(struct rows *rs)
 		if (rs->keep[i] < 0)
 			continue;
 		ic = &rs->in[rs->keep[i]];
-		memcpy(row + ic->off, (const char *)f->cols[i].data +
-		       r * ic->rowbytes, ic->rowbytes);
+		copy_bytes(row + ic->off, (const char *)f->cols[i].data +
+			   r * ic->rowbytes, ic->rowbytes);
 	}
 	if (rs->o.ordered)
 		fifo_push(&rs->order, s);
@@ -471,7 +486,8 @@ static void task_col(struct rows *rs, struct pal_col *tc, uint32_t t,
 				   ic->off;
 
 	if (ic->c.dtype == tc->dtype) {
-		memcpy((char *)tc->data + r * ic->rowbytes, src, ic->rowbytes);
+		copy_bytes((char *)tc->data + r * ic->rowbytes, src,
+			   ic->rowbytes);
 	} else {
 		struct pal_col c = ic->c;
 		double *dst = (double *)tc->data + r * tc->width;
@@ -581,12 +597,12 @@ static void put_row(struct rows *rs, struct pal_batch *b, uint32_t s)
 	uint32_t c = 0;
 
 	for (uint32_t i = 0; i < rs->nin; i++, c++)
-		memcpy((char *)b->f.cols[c].data + r * rs->in[i].rowbytes,
-		       row + rs->in[i].off, rs->in[i].rowbytes);
+		copy_bytes((char *)b->f.cols[c].data + r * rs->in[i].rowbytes,
+			   row + rs->in[i].off, rs->in[i].rowbytes);
 	for (uint32_t i = 0; i < rs->nres; i++, c++)
-		memcpy((char *)b->f.cols[c].data + r * rs->res[i].rowbytes,
-		       rs->res[i].v + (size_t)s * rs->res[i].rowbytes,
-		       rs->res[i].rowbytes);
+		copy_bytes((char *)b->f.cols[c].data + r * rs->res[i].rowbytes,
+			   rs->res[i].v + (size_t)s * rs->res[i].rowbytes,
+			   rs->res[i].rowbytes);
 	b->f.nrows++;
 }
 

@@ -145,7 +145,11 @@ void rows_set_columns(struct rows *rs, const struct pal_col *task,
 void rows_set_width(struct rows *rs, uint32_t c, uint32_t width);
 uint32_t rows_width(const struct rows *rs, uint32_t c);
 
-/* Result column c of row: width elements of its dtype. */
+/*
+ * Result column c of row: width elements of its dtype.  The rows of a
+ * column lie one after the other: rows_result(rs, 0, c) is its base, row r
+ * r x width elements further (for a hot loop over a result frame).
+ */
 void *rows_result(struct rows *rs, uint32_t row, uint32_t c);
 /* The caller's opts.user_bytes of row (zeroed when the row is read). */
 void *rows_user(struct rows *rs, uint32_t row);
