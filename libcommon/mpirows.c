@@ -63,6 +63,7 @@ struct rows {
 	uint32_t ntask;			/* with "tag" */
 	struct rescol *res;
 	uint32_t nres;
+	uint32_t nopen;			/* result widths not known yet */
 	/* slots */
 	struct slot *s;
 	unsigned char *rows, *user;
@@ -81,6 +82,7 @@ struct rows {
 	struct farm *fm;
 	struct pal_batch *task;		/* rows being handed out */
 	uint64_t B;			/* rows per batch (pace) */
+	uint64_t win, win_B;		/* window(), cached, and its B */
 	/* counts */
 	uint64_t nread, nrestored, ndone, nfailed, nwritten;
 	int aborting;
@@ -212,6 +214,8 @@ void rows_set_columns(struct rows *rs, const struct pal_col *task,
 		rs->res[c].c = result[c];
 		rs->res[c].c.data = NULL;
 		rs->res[c].rowbytes = pal_col_rowbytes(&rs->res[c].c);
+		if (!result[c].width)
+			rs->nopen++;
 	}
 }
 
@@ -239,6 +243,8 @@ void rows_set_width(struct rows *rs, uint32_t c, uint32_t width)
 		die("rows: width of result column '%s' set twice", r->c.name);
 	r->c.width = width;
 	r->rowbytes = pal_col_rowbytes(&r->c);
+	rs->nopen--;
+	rs->win = 0;			/* row_bytes() changed */
 	n = rs->cap ? rs->cap : 1;
 	free(r->v);
 	r->v = xmalloc(xsize(n, r->rowbytes));
@@ -307,12 +313,7 @@ void rows_abort(struct rows *rs)
 /* Whether every result width is known. */
 static int widths_known(const struct rows *rs)
 {
-	if (!rs->res)
-		return 0;
-	for (uint32_t c = 0; c < rs->nres; c++)
-		if (!rs->res[c].c.width)
-			return 0;
-	return 1;
+	return rs->res && !rs->nopen;
 }
 
 /* Bytes held for one row read and not yet written. */
@@ -375,6 +376,16 @@ static uint64_t window(const struct rows *rs)
 	return w;
 }
 
+/* window(), computed again only when the batch size or a width changes. */
+static uint64_t held_max(struct rows *rs)
+{
+	if (!rs->win || rs->win_B != rs->B) {
+		rs->win = window(rs);
+		rs->win_B = rs->B;
+	}
+	return rs->win;
+}
+
 /*
  * Make sure a data frame with rows is at hand, reading frames (metadata goes
  * straight to the output).  Returns 0 at the end of the input.
@@ -420,7 +431,7 @@ static int64_t take_row(struct rows *rs)
 
 	/* While a width is not known, the output waits: take rows until one
 	 * is to be run (the others restored, whatever their number). */
-	if (rs->aborting || (widths_known(rs) && rs->busy >= window(rs)) ||
+	if (rs->aborting || (widths_known(rs) && rs->busy >= held_max(rs)) ||
 	    !fill_frame(rs))
 		return -1;
 	if (rs->nfree == 0)
@@ -432,7 +443,8 @@ static int64_t take_row(struct rows *rs)
 	row = rs->rows + (size_t)s * rs->rowbytes;
 	r = rs->frow++;
 	rs->s[s] = (struct slot){ .state = SLOT_BUSY };
-	memset(rows_user(rs, s), 0, rs->o.user_bytes);
+	if (rs->o.user_bytes)
+		memset(rows_user(rs, s), 0, rs->o.user_bytes);
 	for (uint32_t i = 0; i < f->ncols; i++) {
 		const struct incol *ic;
 
