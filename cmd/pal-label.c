@@ -3,19 +3,22 @@
  * test function or by the user's program, farmed out over MPI ranks.
  *
  * The farm itself (who gets which rows, messages, heartbeats) is
- * libcommon's (mpifarm.h).  This file holds what is pal-label's own:
+ * libcommon's (mpifarm.h), and so are rank 0's rows (mpirows.h: the input
+ * and its read-ahead window, the rows in flight, --ordered, the output
+ * batches).  This file holds what is pal-label's own:
  *
  *   - options (struct cmdline, parse_args);
  *   - the evaluator (struct local), which runs rows on one rank, by a
  *     built-in (with --delay as timers, so -j works for it too) or through
  *     the oracle pool of oracle.c, and hands finished rows to the farm as
  *     result frames (columns RC_*);
- *   - rank 0's bookkeeping (struct label): the input, slots for the rows in
- *     flight, the order queue, the output batch, and the journal, which is
- *     touched only by open_journal (check and index it at start), restore
- *     (look a row up when it is read), journal_row (a result, success or
- *     failure, as it arrives) and journal_sync_rows (to the disk, before new
- *     work is handed out and before rows are written out);
+ *   - rank 0's hooks into the rows (struct label): the columns (on_schema),
+ *     a result (on_result, finished: counts, --on-fail), the batch size
+ *     (on_pace), and the journal, which is touched only by open_journal
+ *     (check and index it at start), restore (look a row up when it is
+ *     read), journal_row (a result, success or failure, as it arrives) and
+ *     journal_sync_rows (to the disk, before new work is handed out and
+ *     before rows are written out);
  *   - main.
  */
 #include <fcntl.h>
@@ -33,6 +36,7 @@
 #include "journal.h"
 #include "mpicomm.h"
 #include "mpifarm.h"
+#include "mpirows.h"
 #include "num.h"
 #include "opt.h"
 #include "oracle.h"
@@ -87,10 +91,6 @@ static const char options_text[] =
 
 enum { FAIL_KEEP, FAIL_SKIP, FAIL_ABORT };
 enum { DELAY_NONE, DELAY_FIXED, DELAY_EXP, DELAY_UNIFORM };
-
-#define MAX_BATCH 4096u			/* rows per message, automatic sizing */
-#define BATCH_SECONDS 0.01		/* automatic sizing: work per batch */
-#define FLUSH_SECONDS 0.1		/* oldest row waiting for the output */
 
 struct cmdline {
 	const struct testfn *fn;	/* --builtin */
@@ -370,9 +370,7 @@ enum { RC_TAG, RC_ID, RC_STATUS, RC_T0, RC_T1, RC_Y, RC_GRAD };
 
 #define MAX_BATCH 4096u			/* rows per batch, automatic sizing */
 #define BATCH_SECONDS 0.01		/* automatic sizing: work per batch */
-#define FLUSH_SECONDS 0.1		/* oldest row waiting for the output */
 #define NOTE_MAX 32			/* bytes of a note's key */
-#define READ_AHEAD (256u << 20)		/* bytes of rows rank 0 holds, at most */
 
 /* A row to evaluate: the caller's tag (a slot on rank 0), id, attempt. */
 struct lrow {
@@ -918,117 +916,54 @@ static void local_init(struct local *L, const struct cmdline *cl, int rank,
 	};
 }
 
-/* ---- rank 0: input, slots, output, journal ------------------------------ */
+/* ---- rank 0: the rows' hooks and the journal ---------------------------- */
 
-enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
+/*
+ * The rows themselves (input, slots in flight, order, output batches) are
+ * mpirows.h's; these are pal-label's hooks into it.  The output: the input
+ * columns but these, then the result columns, in the order of enum OC_*
+ * (grad only with --grad).
+ */
+static const char *const output_names[] = {
+	"y", "grad", "status", "t_start", "t_end", "rank", NULL
+};
 
-struct slot {
-	uint8_t state;
-	uint8_t ynan;			/* y is NaN (failed before k was known) */
-	uint8_t skip;			/* not to be written (--on-fail skip) */
-	uint8_t restored;		/* finished in the journal */
-	uint8_t retry;			/* re-runs a failed row of the journal */
-	int32_t status, rank;
-	uint64_t id;
+enum { OC_Y, OC_GRAD, OC_STATUS, OC_T0, OC_T1, OC_RANK, OC_N };
+
+/* What pal-label keeps of a row in flight (mpirows' user bytes). */
+struct row_state {
 	uint64_t fp;			/* of the input columns (--journal) */
-	char *msg;			/* a failure's message, or NULL */
-	double t0, t1;
+	uint8_t retry;			/* re-runs a failed row of the journal */
 };
-
-/* An input column kept in the output, and where it sits in a slot's row. */
-struct incol {
-	struct pal_col c;
-	size_t off, rowbytes;
-};
-
-/* A FIFO of slot numbers. */
-struct fifo {
-	uint32_t *v;
-	size_t head, len, cap;
-};
-
-static void fifo_push(struct fifo *q, uint32_t s)
-{
-	if (q->len == q->cap) {
-		size_t ncap = q->cap ? 2 * q->cap : 256;
-		uint32_t *nv = xmalloc(ncap * sizeof(*nv));
-
-		for (size_t i = 0; i < q->len; i++)
-			nv[i] = q->v[(q->head + i) % q->cap];
-		free(q->v);
-		q->v = nv;
-		q->head = 0;
-		q->cap = ncap;
-	}
-	q->v[(q->head + q->len++) % q->cap] = s;
-}
-
-static uint32_t fifo_front(const struct fifo *q)
-{
-	return q->v[q->head];
-}
-
-static void fifo_pop(struct fifo *q)
-{
-	q->head = (q->head + 1) % q->cap;
-	q->len--;
-}
 
 struct label {
 	const struct cmdline *cl;
 	int size;
-	/* input */
 	int infd;
 	struct pal_reader *r;
-	const struct pal_frame *f;
-	uint64_t frow;
-	int eof;
-	struct pal_frame schema;	/* of the first data frame */
-	struct pal_col *schema_cols;
-	struct incol *in;
-	uint32_t nin;
-	int32_t *keep;			/* per input column: its in[], or -1 */
-	size_t rowbytes;
-	int x_col, id_col;
-	uint32_t d;
-	/* slots */
-	struct slot *s;
-	unsigned char *rows;
-	double *sx, *sy, *sg;
-	uint32_t cap, *freel, nfree, ybuilt;
-	uint64_t busy;			/* slots not free */
-	struct fifo order;		/* --ordered: every row read */
-	struct fifo done;		/* otherwise: rows finished */
-	/* output */
 	struct out out;
 	struct pal_writer *w;
-	struct pal_col *ocols;
-	uint32_t nocols;
-	struct pal_batch *pend;
-	double pend_since;
+	struct rows *rs;
+	uint32_t oc[OC_N];		/* result column of each OC_* */
+	double *ry, *rg, *rt0, *rt1;	/* their storage (result_cols) */
+	int32_t *rst, *rrk;
+	int schema_set;
+	int id_col;
+	uint32_t d;
 	struct journal *j;
 	uint32_t k;
 	/* the farm */
-	struct farm *fm;
-	struct pal_batch *task;		/* rows being handed out */
-	struct pal_kv task_kv;		/* its notes: k */
+	struct pal_kv task_kv;		/* the notes of tasks: k */
 	char task_k[16];
 	uint32_t B;
 	double cost;			/* seconds per row, smoothed */
 	struct local L;
 	/* counts */
-	uint64_t nread, nok, nkept, nskipped, nrestored, nwritten;
+	uint64_t nok, nkept, nskipped, nwritten;
 	uint64_t nrestored_failed, nretried;
 	uint64_t by_status[8];
 	int aborting;
 };
-
-static int is_output_name(const char *n)
-{
-	return !strcmp(n, "y") || !strcmp(n, "grad") || !strcmp(n, "status") ||
-	       !strcmp(n, "t_start") || !strcmp(n, "t_end") ||
-	       !strcmp(n, "rank");
-}
 
 /* The input's name in messages: its path, or "stdin". */
 static const char *input_name(const struct cmdline *cl)
@@ -1036,12 +971,43 @@ static const char *input_name(const struct cmdline *cl)
 	return cl->input && strcmp(cl->input, "-") ? cl->input : "stdin";
 }
 
-/* The first data frame fixes the input columns. */
-static void set_schema(struct label *lb, const struct pal_frame *f)
+/*
+ * Where finished() writes: the result columns of row 0, so of every row
+ * (row s at s times the width).  The storage moves only when rows are read,
+ * never during a hook: set at the start of on_result() and restore().
+ */
+static void result_cols(struct label *lb)
 {
+	struct rows *rs = lb->rs;
+
+	lb->ry = lb->k ? rows_result(rs, 0, lb->oc[OC_Y]) : NULL;
+	lb->rg = lb->cl->grad ? rows_result(rs, 0, lb->oc[OC_GRAD]) : NULL;
+	lb->rst = rows_result(rs, 0, lb->oc[OC_STATUS]);
+	lb->rt0 = rows_result(rs, 0, lb->oc[OC_T0]);
+	lb->rt1 = rows_result(rs, 0, lb->oc[OC_T1]);
+	lb->rrk = rows_result(rs, 0, lb->oc[OC_RANK]);
+}
+
+/* y has k numbers a row: known from the start, the journal or the first
+ * success. */
+static void set_k(struct label *lb, uint32_t k)
+{
+	lb->k = k;
+	if (lb->schema_set) {
+		rows_set_width(lb->rs, lb->oc[OC_Y], k);
+		lb->ry = rows_result(lb->rs, 0, lb->oc[OC_Y]);
+	}
+}
+
+/* The rows' schema(): the first data frame fixes the input columns. */
+static void on_schema(void *ctx, struct rows *rs, const struct pal_frame *f)
+{
+	struct label *lb = ctx;
 	const struct pal_col *id = pal_col_find(f, "id"),
 			     *x = pal_col_find(f, "x");
 	const char *in = input_name(lb->cl);
+	struct pal_col task[2], res[OC_N];
+	uint32_t n = 0;
 
 	if (!id)
 		die("no column 'id' (%s: frame %" PRIu64 " at offset %"
@@ -1064,203 +1030,32 @@ static void set_schema(struct label *lb, const struct pal_frame *f)
 			    lb->d, lb->d == 1 ? "" : "s", lb->cl->fn->name, why,
 			    in, f->index, f->offset);
 	}
-	lb->schema_cols = xmalloc(f->ncols * sizeof(*f->cols));
-	memcpy(lb->schema_cols, f->cols, f->ncols * sizeof(*f->cols));
-	lb->schema = *f;
-	lb->schema.cols = lb->schema_cols;
-	lb->in = xcalloc(f->ncols, sizeof(*lb->in));
-	lb->keep = xcalloc(f->ncols, sizeof(*lb->keep));
 	lb->id_col = pal_col_index(f, "id");
-	lb->x_col = pal_col_index(f, "x");
-	for (uint32_t i = 0; i < f->ncols; i++) {
-		lb->keep[i] = -1;
-		if (is_output_name(f->cols[i].name))
-			continue;
-		lb->keep[i] = (int32_t)lb->nin;
-		lb->in[lb->nin].c = f->cols[i];
-		lb->in[lb->nin].c.data = NULL;
-		lb->in[lb->nin].off = lb->rowbytes;
-		lb->in[lb->nin].rowbytes = pal_col_rowbytes(&f->cols[i]);
-		lb->rowbytes += (lb->in[lb->nin].rowbytes + 7) & ~(size_t)7;
-		lb->nin++;
-	}
-}
-
-/* Bytes that rank 0 holds for one row read and not yet written. */
-static size_t row_bytes(const struct label *lb)
-{
-	return lb->rowbytes + xsize(1, lb->d, sizeof(double)) *
-	       (lb->cl->grad ? 2 : 1) + ((size_t)lb->k + 1) * sizeof(double) +
-	       sizeof(struct slot);
-}
-
-/*
- * Room for more rows in flight: double the slots, starting from as many as
- * fit in about PAL_DEFAULT_FRAME_BYTES (at most 1024): a row may be wide.
- */
-static void grow_slots(struct label *lb)
-{
-	size_t per = row_bytes(lb);
-	uint32_t first = PAL_DEFAULT_FRAME_BYTES / per > 1024 ? 1024 :
-			 (uint32_t)(PAL_DEFAULT_FRAME_BYTES / per);
-	uint32_t ncap = lb->cap ? 2 * lb->cap : first ? first : 1;
-
-	lb->s = xrealloc(lb->s, ncap * sizeof(*lb->s));
-	lb->rows = xrealloc(lb->rows, xsize(ncap, 1, lb->rowbytes ?
-					    lb->rowbytes : 1));
-	lb->sx = xrealloc(lb->sx, xsize(ncap, lb->d, sizeof(double)));
-	lb->sg = xrealloc(lb->sg, lb->cl->grad ? xsize(ncap, lb->d,
-						       sizeof(double)) : 1);
-	if (lb->k)
-		lb->sy = xrealloc(lb->sy, (size_t)ncap * lb->k * sizeof(double));
-	lb->freel = xrealloc(lb->freel, ncap * sizeof(*lb->freel));
-	for (uint32_t i = ncap; i > lb->cap; i--) {
-		lb->s[i - 1].state = SLOT_FREE;
-		lb->freel[lb->nfree++] = i - 1;
-	}
-	lb->cap = ncap;
-}
-
-/*
- * Rows that may be held at once: what is in flight, times 4 with --ordered;
- * but no more than READ_AHEAD bytes of them (wide rows), unless the rows
- * every rank runs at once need more.
- */
-static uint64_t window(const struct label *lb)
-{
-	uint64_t w = (uint64_t)lb->size * ((uint64_t)lb->cl->jobs *
-					   lb->cl->chunk +
-					   (uint64_t)lb->cl->inflight * lb->B) +
-		     lb->B;
-	uint64_t by_bytes = READ_AHEAD / row_bytes(lb);
-	uint64_t running = (uint64_t)lb->size * lb->cl->jobs * lb->cl->chunk + 1;
-
-	w = lb->cl->ordered ? 4 * w + 64 : w + 64;
-	if (w > by_bytes)
-		w = by_bytes > running ? by_bytes : running;
-	return w;
-}
-
-/*
- * Make sure a data frame with rows is at hand, reading frames (metadata goes
- * straight to the output).  Returns 0 at the end of the input.
- */
-static int fill_frame(struct label *lb)
-{
-	while (!lb->eof && (!lb->f || lb->frow == lb->f->nrows)) {
-		const struct pal_frame *f;
-
-		lb->f = NULL;
-		if (xpal_read(lb->r, &f) == 0) {
-			lb->eof = 1;
-			break;
-		}
-		if (f->kind == PAL_META) {
-			xpal_passthrough(lb->w, lb->r, f);
-			continue;
-		}
-		if (!lb->schema_cols)
-			set_schema(lb, f);
-		else if (!pal_same_schema(&lb->schema, f))
-			die("columns change (%s: frame %" PRIu64 " at offset %"
-			    PRIu64 "): pal-label needs one schema",
-			    input_name(lb->cl), f->index, f->offset);
-		lb->f = f;
-		lb->frow = 0;
-	}
-	return !lb->eof;
-}
-
-/* The next input row in a fresh slot, or -1 when there is none to take. */
-static int64_t take_row(struct label *lb)
-{
-	uint32_t s;
-
-	/* While k is not known, the output waits: take rows until one is to
-	 * be run (the others restored failures, whatever their number). */
-	if (lb->aborting || (lb->k && lb->busy >= window(lb)) ||
-	    !fill_frame(lb))
-		return -1;
-	if (lb->nfree == 0)
-		grow_slots(lb);
-	s = lb->freel[--lb->nfree];
-	lb->busy++;
-	lb->nread++;
-	{
-		struct slot *sl = &lb->s[s];
-		const struct pal_frame *f = lb->f;
-		const struct pal_col *xc = &f->cols[lb->x_col];
-		unsigned char *row = lb->rows + (size_t)s * lb->rowbytes;
-		double *x = lb->sx + (size_t)s * lb->d;
-		uint64_t r = lb->frow++;
-
-		memset(sl, 0, sizeof(*sl));
-		sl->state = SLOT_BUSY;
-		sl->id = ((const uint64_t *)f->cols[lb->id_col].data)[r];
-		if (lb->j)
-			sl->fp = JOURNAL_FP_INIT;
-		for (uint32_t i = 0; i < f->ncols; i++) {
-			const struct incol *ic;
-
-			if (lb->keep[i] < 0)
-				continue;
-			ic = &lb->in[lb->keep[i]];
-			memcpy(row + ic->off, (const char *)f->cols[i].data +
-			       r * ic->rowbytes, ic->rowbytes);
-			if (lb->j)
-				sl->fp = journal_fp_col(sl->fp, &f->cols[i],
-							row + ic->off);
-		}
-		if (xc->dtype == PAL_F64)
-			memcpy(x, (const double *)xc->data + r * lb->d,
-			       lb->d * sizeof(double));
-		else
-			for (uint32_t i = 0; i < lb->d; i++)
-				x[i] = pal_col_value(xc, r * lb->d + i);
-		if (lb->cl->ordered)
-			fifo_push(&lb->order, s);
-	}
-	return s;
-}
-
-static void free_slot(struct label *lb, uint32_t s)
-{
-	free(lb->s[s].msg);
-	lb->s[s].msg = NULL;
-	lb->s[s].state = SLOT_FREE;
-	lb->freel[lb->nfree++] = s;
-	lb->busy--;
-}
-
-/* Build the output columns, once the input columns and k are known. */
-static void build_output(struct label *lb)
-{
-	const struct cmdline *cl = lb->cl;
-	uint32_t n = 0;
-
-	lb->ocols = xcalloc(lb->nin + 6, sizeof(*lb->ocols));
-	for (uint32_t i = 0; i < lb->nin; i++)
-		lb->ocols[n++] = lb->in[i].c;
-	lb->ocols[n++] = (struct pal_col){ "y", PAL_F64, lb->k, NULL };
-	if (cl->grad)
-		lb->ocols[n++] = (struct pal_col){ "grad", PAL_F64, lb->d,
-						   NULL };
-	lb->ocols[n++] = (struct pal_col){ "status", PAL_I32, 1, NULL };
-	lb->ocols[n++] = (struct pal_col){ "t_start", PAL_F64, 1, NULL };
-	lb->ocols[n++] = (struct pal_col){ "t_end", PAL_F64, 1, NULL };
-	lb->ocols[n++] = (struct pal_col){ "rank", PAL_I32, 1, NULL };
-	lb->nocols = n;
-	lb->pend = pal_batch_new(lb->ocols, n, pal_default_rows(lb->ocols, n));
-	if (!lb->pend)
-		die("out of memory");
-	lb->sy = xrealloc(lb->sy, (size_t)(lb->cap ? lb->cap : 1) * lb->k *
-			  sizeof(double));
+	/* The task: tag (the rows'), id, x as f64. */
+	task[0] = (struct pal_col){ "id", PAL_U64, 1, NULL };
+	task[1] = (struct pal_col){ "x", PAL_F64, lb->d, NULL };
+	lb->oc[OC_Y] = n;
+	res[n++] = (struct pal_col){ "y", PAL_F64, lb->k, NULL };
+	lb->oc[OC_GRAD] = n;
+	if (lb->cl->grad)
+		res[n++] = (struct pal_col){ "grad", PAL_F64, lb->d, NULL };
+	lb->oc[OC_STATUS] = n;
+	res[n++] = (struct pal_col){ "status", PAL_I32, 1, NULL };
+	lb->oc[OC_T0] = n;
+	res[n++] = (struct pal_col){ "t_start", PAL_F64, 1, NULL };
+	lb->oc[OC_T1] = n;
+	res[n++] = (struct pal_col){ "t_end", PAL_F64, 1, NULL };
+	lb->oc[OC_RANK] = n;
+	res[n++] = (struct pal_col){ "rank", PAL_I32, 1, NULL };
+	rows_set_columns(rs, task, 2, res, n);
+	lb->schema_set = 1;
 }
 
 /*
  * Journal: the rows that finished since the last call, to the disk.  Called
- * before new work is handed out and before rows are written out, so that a
- * row in the output or whose slot is reused is in the journal.
+ * (the rows' sync()) before new work is handed out and before rows are
+ * written out, so that a row in the output or whose slot is reused is in
+ * the journal.
  */
 static void journal_sync_rows(struct label *lb)
 {
@@ -1268,180 +1063,108 @@ static void journal_sync_rows(struct label *lb)
 		die("%s", journal_error(lb->j)->msg);
 }
 
-/* Write the gathered rows out (the journal has them already). */
-static void flush(struct label *lb)
+static void on_sync(void *ctx)
 {
-	journal_sync_rows(lb);
-	if (!lb->pend || lb->pend->f.nrows == 0)
-		return;
-	xpal_write(lb->w, &lb->pend->f);
-	lb->nwritten += lb->pend->f.nrows;
-	pal_batch_clear(lb->pend);
-}
-
-/* Append the row of slot s to batch b. */
-static void put_row(struct label *lb, struct pal_batch *b, uint32_t s)
-{
-	const struct slot *sl = &lb->s[s];
-	const unsigned char *row = lb->rows + (size_t)s * lb->rowbytes;
-	uint64_t r = b->f.nrows;
-	uint32_t c = 0;
-
-	for (uint32_t i = 0; i < lb->nin; i++, c++)
-		memcpy((char *)b->f.cols[c].data + r * lb->in[i].rowbytes,
-		       row + lb->in[i].off, lb->in[i].rowbytes);
-	{
-		double *y = (double *)b->f.cols[c++].data + r * lb->k;
-
-		for (uint32_t i = 0; i < lb->k; i++)
-			y[i] = sl->ynan ? NAN : lb->sy[(size_t)s * lb->k + i];
-	}
-	if (lb->cl->grad) {
-		memcpy((double *)b->f.cols[c].data + r * lb->d,
-		       lb->sg + (size_t)s * lb->d, lb->d * sizeof(double));
-		c++;
-	}
-	((int32_t *)b->f.cols[c++].data)[r] = sl->status;
-	((double *)b->f.cols[c++].data)[r] = sl->t0;
-	((double *)b->f.cols[c++].data)[r] = sl->t1;
-	((int32_t *)b->f.cols[c++].data)[r] = sl->rank;
-	b->f.nrows++;
+	journal_sync_rows(ctx);
 }
 
 /*
- * Journal the row of slot s, a success or a failure (on the disk at the
- * next flush()).  A failure before k is known is journaled with one NaN:
- * the y of a failure is never taken back.
+ * Journal row s, a success or a failure (on the disk at the next
+ * journal_sync_rows()), as the output has it.  A failure before k is known
+ * is journaled with one NaN: the y of a failure is never taken back.
  */
-static void journal_row(struct label *lb, uint32_t s)
+static void journal_row(struct label *lb, uint32_t s, uint64_t id, int ynan,
+			const char *msg)
 {
-	const struct slot *sl = &lb->s[s];
+	struct rows *rs = lb->rs;
+	const struct row_state *u = rows_user(rs, s);
 	struct journal_row jr = {
-		.id = sl->id, .fp = sl->fp, .status = sl->status,
-		.rank = sl->rank, .retried = sl->retry, .t_start = sl->t0,
-		.t_end = sl->t1, .k = lb->k ? lb->k : 1,
+		.id = id, .fp = u->fp,
+		.status = *(int32_t *)rows_result(rs, s, lb->oc[OC_STATUS]),
+		.rank = *(int32_t *)rows_result(rs, s, lb->oc[OC_RANK]),
+		.retried = u->retry,
+		.t_start = *(double *)rows_result(rs, s, lb->oc[OC_T0]),
+		.t_end = *(double *)rows_result(rs, s, lb->oc[OC_T1]),
+		.k = lb->k ? lb->k : 1,
 		.g = lb->cl->grad ? lb->d : 0,
-		.y = sl->ynan || !lb->k ? NULL : lb->sy + (size_t)s * lb->k,
-		.grad = lb->cl->grad ? lb->sg + (size_t)s * lb->d : NULL,
-		.msg = sl->msg,
+		.y = ynan || !lb->k ? NULL : rows_result(rs, s, lb->oc[OC_Y]),
+		.grad = lb->cl->grad ? rows_result(rs, s, lb->oc[OC_GRAD]) :
+			NULL,
+		.msg = msg,
 	};
 
 	if (journal_put(lb->j, &jr) < 0)
 		die("%s", journal_error(lb->j)->msg);
 }
 
-static void emit(struct label *lb, uint32_t s)
-{
-	struct slot *sl = &lb->s[s];
-
-	if (!sl->skip)
-		put_row(lb, lb->pend, s);
-	if (!sl->skip && lb->pend->f.nrows == 1)
-		lb->pend_since = pal_clock_mono();
-	free_slot(lb, s);
-	if (lb->pend->f.nrows == lb->pend->cap)
-		flush(lb);
-}
-
-/* The output batch, once the input columns and k are known. */
-static int output_ready(struct label *lb)
-{
-	if (!lb->pend) {
-		if (!lb->k || !lb->schema_cols)
-			return 0;
-		build_output(lb);
-	}
-	return 1;
-}
-
-/* Move finished rows to the output batch, in order with --ordered. */
-static void emit_done(struct label *lb)
-{
-	if (!output_ready(lb))
-		return;
-	if (lb->cl->ordered) {
-		while (lb->order.len &&
-		       lb->s[fifo_front(&lb->order)].state == SLOT_DONE) {
-			emit(lb, fifo_front(&lb->order));
-			fifo_pop(&lb->order);
-		}
-	} else {
-		while (lb->done.len) {
-			emit(lb, fifo_front(&lb->done));
-			fifo_pop(&lb->done);
-		}
-	}
-	if (lb->pend->f.nrows && pal_clock_mono() - lb->pend_since > FLUSH_SECONDS)
-		flush(lb);
-}
-
 /* A finished row, from a rank's result frame or from the journal. */
 struct done_row {
-	uint64_t tag, id;
+	uint64_t id;
 	int32_t status;
 	uint32_t k;			/* numbers in y */
 	const double *y;		/* k numbers, or NULL */
 	const double *grad;		/* d numbers, or NULL */
 	double t0, t1;
 	const char *msg;		/* why it failed, or NULL */
+	int restored;			/* from the journal */
 };
 
 /*
- * A row is finished, on rank (or restored from the journal).  A row run in
- * this process is journaled at once (on the disk at the next
- * journal_sync_rows(), before its slot takes a new row and before the row is
- * written out): a kill -9 then runs again only the rows that were running.
+ * Row s is finished, on rank (or restored from the journal): its result
+ * columns.  A row run in this process is journaled at once (on the disk at
+ * the next journal_sync_rows(), before its slot takes a new row and before
+ * the row is written out): a kill -9 then runs again only the rows that
+ * were running.
  */
-static void finished(struct label *lb, const struct done_row *d, int rank)
+static void finished(struct label *lb, uint32_t s, const struct done_row *d,
+		     int rank)
 {
-	uint64_t tag = d->tag;
-	int32_t status = d->status;
+	struct rows *rs = lb->rs;
+	int32_t status = d->status, st = status;
 	uint32_t k = d->k;
-	struct slot *sl;
+	const char *msg = NULL;
+	int ynan;
 
-	if (tag >= lb->cap || lb->s[tag].state != SLOT_BUSY)
-		die("result for a row not in flight (rank %d, slot %" PRIu64 ")",
-		    rank, tag);
-	sl = &lb->s[tag];
-	sl->state = SLOT_DONE;
-	sl->status = status;
-	sl->rank = rank;
-	sl->t0 = d->t0;
-	sl->t1 = d->t1;
-	if (status == ORACLE_OK && !lb->k) {
-		lb->k = k;
-		lb->sy = xrealloc(lb->sy, xsize(lb->cap, lb->k,
-						sizeof(double)));
-	}
-	sl->ynan = !d->y || k != lb->k;
+	if (status == ORACLE_OK && !lb->k)
+		set_k(lb, k);
+	ynan = !d->y || k != lb->k;
 	if (status == ORACLE_OK && k != lb->k) {
-		sl->status = ORACLE_OUTPUT;
+		st = ORACLE_OUTPUT;
 		warnx("row %" PRIu64 " (rank %d): bad output: %" PRIu32
 		      " numbers, expected %" PRIu32, d->id, rank, k, lb->k);
 	}
-	if (!sl->ynan)
-		memcpy(lb->sy + (size_t)tag * lb->k, d->y,
-		       lb->k * sizeof(double));
-	if (lb->cl->grad)
+	if (lb->k) {
+		double *y = lb->ry + (size_t)s * lb->k;
+
+		for (uint32_t i = 0; i < lb->k; i++)
+			y[i] = ynan ? NAN : d->y[i];
+	}
+	if (lb->cl->grad) {
+		double *g = lb->rg + (size_t)s * lb->d;
+
 		for (uint32_t i = 0; i < lb->d; i++)
-			lb->sg[(size_t)tag * lb->d + i] = d->grad ? d->grad[i] :
-							  NAN;
-	lb->by_status[sl->status < 7 && sl->status >= 0 ? sl->status : 7]++;
-	if (sl->status == ORACLE_OK) {
+			g[i] = d->grad ? d->grad[i] : NAN;
+	}
+	lb->rst[s] = st;
+	lb->rt0[s] = d->t0;
+	lb->rt1[s] = d->t1;
+	lb->rrk[s] = rank;
+	lb->by_status[st < 7 && st >= 0 ? st : 7]++;
+	if (st == ORACLE_OK) {
 		lb->nok++;
 	} else {
-		sl->msg = xstrdup(sl->status != status ? "wrong width" :
-				  d->msg ? d->msg : "failed");
-		if (sl->restored) {
+		msg = st != status ? "wrong width" : d->msg ? d->msg : "failed";
+		rows_mark(rs, s, ROWS_FAILED);
+		if (d->restored) {
 			lb->nrestored_failed++;
 			warnx("row %" PRIu64 " (rank %d, journal '%s'): %s",
-			      d->id, rank, lb->cl->journal, sl->msg);
+			      d->id, rank, lb->cl->journal, msg);
 		} else {
 			warnx("row %" PRIu64 " (rank %d): %s", d->id, rank,
-			      sl->msg);
+			      msg);
 		}
 		if (lb->cl->on_fail == FAIL_SKIP) {
-			sl->skip = 1;
+			rows_mark(rs, s, ROWS_DROP);
 			lb->nskipped++;
 		} else {
 			lb->nkept++;
@@ -1450,28 +1173,30 @@ static void finished(struct label *lb, const struct done_row *d, int rank)
 			warnx("stopping (--on-fail abort): finishing the rows "
 			      "in flight");
 			lb->aborting = 1;
+			rows_abort(rs);
 		}
 	}
-	if (lb->j && !sl->restored)
-		journal_row(lb, (uint32_t)tag);
-	if (!lb->cl->ordered)
-		fifo_push(&lb->done, (uint32_t)tag);
+	if (lb->j && !d->restored)
+		journal_row(lb, s, d->id, ynan, msg);
 }
 
-/* The farm's result(): rows finished on a rank. */
-static void on_result(void *ctx, const struct pal_frame *f,
-		      const struct pal_frame *notes, int rank)
+/* The rows' finished(): rows finished on a rank, row r of f being rows[r]. */
+static void on_result(void *ctx, struct rows *rs, const struct pal_frame *f,
+		      const struct pal_frame *notes, int rank,
+		      const uint32_t *rows)
 {
 	struct label *lb = ctx;
 	const char *cost = farm_note(notes, "cost");
 	uint32_t note = 0;
 	uint32_t g = lb->cl->grad ? 7 : 6;
 
+	(void)rs;		/* lb->rs */
 	if (f->ncols != g || f->cols[RC_TAG].dtype != PAL_U64 ||
 	    f->cols[RC_STATUS].dtype != PAL_I32 ||
 	    f->cols[RC_Y].dtype != PAL_F64 ||
 	    (lb->cl->grad && f->cols[RC_GRAD].width != lb->d))
 		die("malformed results from rank %d", rank);
+	result_cols(lb);
 	for (uint64_t r = 0; r < f->nrows; r++) {
 		const char *msg = NULL;
 		char key[NOTE_MAX];
@@ -1485,8 +1210,7 @@ static void on_result(void *ctx, const struct pal_frame *f,
 			if (notes && note < notes->nkv)
 				msg = notes->kv[note].value;
 		}
-		finished(lb, &(struct done_row){
-			.tag = ((const uint64_t *)f->cols[RC_TAG].data)[r],
+		finished(lb, rows[r], &(struct done_row){
 			.id = ((const uint64_t *)f->cols[RC_ID].data)[r],
 			.status = ((const int32_t *)f->cols[RC_STATUS].data)[r],
 			.k = f->cols[RC_Y].width,
@@ -1537,38 +1261,48 @@ static void size_batch(struct label *lb)
 }
 
 /*
- * Finish the row of slot s from the journal, if it is there: 1, or 0 when
- * it is to be run (not there, or a failure to run again with
+ * The rows' restore(): finish row s from the journal, if it is there: 1,
+ * or 0 when it is to be run (not there, or a failure to run again with
  * --retry-failed).  A row of the same id and other input is an error.
  */
-static int restore(struct label *lb, uint32_t s)
+static int restore(void *ctx, struct rows *rs, uint32_t s)
 {
-	struct slot *sl = &lb->s[s];
+	struct label *lb = ctx;
+	struct row_state *u = rows_user(rs, s);
+	const struct pal_frame *sc = rows_schema(rs);
+	uint64_t id;
 	struct journal_row jr;
 	struct done_row r = { 0 };
 	uint32_t g = lb->cl->grad ? lb->d : 0;
 
-	switch (journal_take(lb->j, sl->id, sl->fp, &jr)) {
+	memcpy(&id, rows_input(rs, s, (uint32_t)lb->id_col), sizeof(id));
+	u->fp = JOURNAL_FP_INIT;
+	for (uint32_t c = 0; c < sc->ncols; c++) {
+		const void *p = rows_input(rs, s, c);
+
+		if (p)
+			u->fp = journal_fp_col(u->fp, &sc->cols[c], p);
+	}
+	switch (journal_take(lb->j, id, u->fp, &jr)) {
 	case JOURNAL_ABSENT:
 		return 0;
 	case JOURNAL_DIFFERS:
 		die("input row id %" PRIu64 " differs from the journal's row "
-		    "of that id (journal '%s' is of another input)", sl->id,
+		    "of that id (journal '%s' is of another input)", id,
 		    lb->cl->journal);
 	case JOURNAL_FOUND:
 		break;
 	}
 	if (jr.status != ORACLE_OK && lb->cl->retry_failed) {
-		sl->retry = 1;
+		u->retry = 1;
 		lb->nretried++;
 		return 0;
 	}
 	if (jr.status == ORACLE_OK && ((lb->k && jr.k != lb->k) || jr.g != g))
 		die("journal '%s': row id %" PRIu64 " has %" PRIu32 " y and %"
 		    PRIu32 " gradient elements, this run %" PRIu32 " and %"
-		    PRIu32, lb->cl->journal, sl->id, jr.k, jr.g, lb->k, g);
-	r.tag = s;
-	r.id = sl->id;
+		    PRIu32, lb->cl->journal, id, jr.k, jr.g, lb->k, g);
+	r.id = id;
 	r.status = jr.status;
 	r.k = jr.k;
 	r.y = jr.status == ORACLE_OK ? jr.y : NULL;
@@ -1576,65 +1310,23 @@ static int restore(struct label *lb, uint32_t s)
 	r.t0 = jr.t_start;
 	r.t1 = jr.t_end;
 	r.msg = jr.msg;
-	sl->restored = 1;
-	lb->nrestored++;
-	finished(lb, &r, jr.rank);
+	r.restored = 1;
+	result_cols(lb);
+	finished(lb, s, &r, jr.rank);
 	return 1;
 }
 
-/* Take a row for evaluation, finishing restored rows; -1 when none. */
-static int64_t next_row(struct label *lb)
-{
-	int64_t s;
-
-	while ((s = take_row(lb)) >= 0)
-		if (!lb->j || !restore(lb, (uint32_t)s))
-			return s;
-	return -1;
-}
-
-/* The farm's next(): up to max rows to evaluate, as a task frame. */
-static const struct pal_frame *on_next(void *ctx, uint64_t max,
-				       const struct pal_frame **notes)
+/* The rows' notes(): what the tasks' notes say, k. */
+static const struct pal_frame *task_notes(void *ctx)
 {
 	static struct pal_frame nf = { .kind = PAL_META, .nkv = 1 };
 	struct label *lb = ctx;
-	struct pal_batch *b = lb->task;
-	int64_t s;
 
-	/* Rows finished so far go to the disk before their slots take new
-	 * rows. */
-	journal_sync_rows(lb);
-	if (!b) {
-		struct pal_col c[TC_N] = {
-			{ "tag", PAL_U64, 1, NULL },
-			{ "id", PAL_U64, 1, NULL },
-			{ "x", PAL_F64, lb->d ? lb->d : 1, NULL },
-		};
-
-		b = lb->task = pal_batch_new(c, TC_N, pal_default_rows(c, TC_N));
-		if (!b)
-			die("out of memory");
-	}
-	pal_batch_clear(b);
-	if (max > b->cap)
-		max = b->cap;
-	while (b->f.nrows < max && (s = next_row(lb)) >= 0) {
-		uint64_t r = b->f.nrows++;
-
-		((uint64_t *)b->f.cols[TC_TAG].data)[r] = (uint64_t)s;
-		((uint64_t *)b->f.cols[TC_ID].data)[r] = lb->s[s].id;
-		memcpy((double *)b->f.cols[TC_X].data + r * lb->d,
-		       lb->sx + (size_t)s * lb->d, lb->d * sizeof(double));
-	}
-	if (b->f.nrows == 0)
-		return NULL;
 	snprintf(lb->task_k, sizeof(lb->task_k), "%" PRIu32, lb->k);
 	lb->task_kv.key = (char *)"k";
 	lb->task_kv.value = lb->task_k;
 	nf.kv = &lb->task_kv;
-	*notes = &nf;
-	return &b->f;
+	return &nf;
 }
 
 /* Rows rank 0's own evaluator may hold. */
@@ -1648,6 +1340,18 @@ static uint64_t local_want(const struct label *lb)
 		return (uint64_t)cl->jobs * cl->chunk *
 		       (lb->size > 1 ? 1 : 2);
 	return lb->B;
+}
+
+/* The rows' pace(): rows go to the other ranks once the first result has
+ * fixed k. */
+static void on_pace(void *ctx, uint64_t *batch, uint64_t *local, int *remote)
+{
+	struct label *lb = ctx;
+
+	size_batch(lb);
+	*batch = lb->B;
+	*local = local_want(lb);
+	*remote = lb->k != 0;
 }
 
 /* The oracle, as the journal records it: what decides y. */
@@ -1690,7 +1394,7 @@ static void open_journal(struct label *lb)
 		if (lb->k && lb->k != k)
 			die("journal '%s' has y of width %" PRIu32 ", not %"
 			    PRIu32, cl->journal, k, lb->k);
-		lb->k = k;
+		set_k(lb, k);
 	}
 }
 
@@ -1698,13 +1402,23 @@ static void open_journal(struct label *lb)
 static int run(struct label *lb)
 {
 	const struct cmdline *cl = lb->cl;
-	struct farm_opts fo = {
-		.slots = (uint64_t)cl->jobs * cl->chunk,
-		.inflight = cl->inflight, .dispatch_only = cl->dispatch_only,
-		.heartbeat = cl->heartbeat,
+	struct rows_opts ro = {
+		.in_name = input_name(cl), .progress = cl->progress,
+		.ordered = cl->ordered, .drop = output_names,
+		.user_bytes = sizeof(struct row_state),
+		.farm = {
+			.slots = (uint64_t)cl->jobs * cl->chunk,
+			.inflight = cl->inflight,
+			.dispatch_only = cl->dispatch_only,
+			.heartbeat = cl->heartbeat,
+		},
 	};
-	struct farm_master fmaster = { lb, on_next, on_result };
-	struct progress prog;
+	struct rows_hooks rh = {
+		.ctx = lb, .schema = on_schema,
+		.restore = cl->journal ? restore : NULL, .notes = task_notes,
+		.finished = on_result, .sync = on_sync, .pace = on_pace,
+	};
+	int aborted;
 
 	lb->infd = xopen_in(cl->input);
 	out_open(&lb->out, cl->output);
@@ -1714,49 +1428,19 @@ static int run(struct label *lb)
 		out_refuse_tty(&lb->out);
 	lb->r = xreader(lb->infd, cl->input ? cl->input : "-");
 	lb->w = xwriter(lb->out.fd, lb->out.name, PAL_LEVEL_KEEP);
+	ro.in = lb->r;
+	ro.out = lb->w;
+	ro.out_fd = lb->out.fd;
 	lb->k = cl->fn ? 1 : cl->outputs;
-	size_batch(lb);
+	lb->rs = rows_new(&ro, &rh);
 	/* The first frame gives the dimension that the evaluator needs. */
-	fill_frame(lb);
+	rows_start(lb->rs);
 	if (cl->journal)
 		open_journal(lb);
 	local_init(&lb->L, cl, 0, lb->d);
-	lb->fm = farm_new(&fo, &fmaster, &lb->L.ev);
-	/* Rows done (failed among them), of all those the journal did not
-	 * give, once the input is read. */
-	progress_start(&prog, cl->progress, "rows", lb->out.fd);
-	for (;;) {
-		int progress;
-
-		size_batch(lb);
-		/* Rows go to the other ranks once the first result has
-		 * fixed k. */
-		farm_pace(lb->fm, lb->B, local_want(lb), lb->k != 0);
-		progress = farm_poll(lb->fm);
-		journal_sync_rows(lb);
-		emit_done(lb);
-		/* The progress line: the one place that counts rows done. */
-		prog.failed = lb->nkept + lb->nskipped;
-		prog.done = lb->nok + prog.failed;
-		prog.total = lb->eof ? lb->nread - lb->nrestored : 0;
-		progress_show(&prog);
-		if ((lb->eof || lb->aborting) && farm_local_rows(lb->fm) == 0 &&
-		    farm_remote_rows(lb->fm) == 0) {
-			if (!lb->k)
-				lb->k = 1;	/* nothing succeeded */
-			emit_done(lb);
-			if (lb->busy == 0)
-				break;
-		}
-		if (!progress) {
-			flush(lb);
-			farm_wait(lb->fm);
-		}
-	}
-	progress_end(&prog);
-	flush(lb);
-	farm_stop(lb->fm);
-	if (lb->aborting) {
+	aborted = rows_run(lb->rs, &lb->L.ev);
+	lb->nwritten = rows_written(lb->rs);
+	if (aborted) {
 		/* Not complete: the rows so far go out, but no end frame, and
 		 * -o is not put in place (main dies). */
 		if (pal_writer_flush(lb->w) < 0)
@@ -1771,25 +1455,11 @@ static int run(struct label *lb)
 static void label_free(struct label *lb)
 {
 	local_free(&lb->L);
-	farm_free(lb->fm);
-	pal_batch_free(lb->task);
+	rows_free(lb->rs);
 	pal_reader_free(lb->r);
 	if (lb->infd > 0)
 		close(lb->infd);
 	pal_writer_free(lb->w);
-	pal_batch_free(lb->pend);
-	free(lb->schema_cols);
-	free(lb->in);
-	free(lb->keep);
-	free(lb->s);
-	free(lb->rows);
-	free(lb->sx);
-	free(lb->sy);
-	free(lb->sg);
-	free(lb->freel);
-	free(lb->order.v);
-	free(lb->done.v);
-	free(lb->ocols);
 }
 
 static void report(const struct label *lb)
@@ -1811,7 +1481,7 @@ static void report(const struct label *lb)
 	warnx("%" PRIu64 " of %" PRIu64 " rows failed (%s): %" PRIu64
 	      " exit, %" PRIu64 " signal, %" PRIu64 " timeout, %" PRIu64
 	      " output, %" PRIu64 " start, %" PRIu64 " nonfinite",
-	      failed, lb->nread, cl->on_fail == FAIL_SKIP ? "skipped" :
+	      failed, rows_read(lb->rs), cl->on_fail == FAIL_SKIP ? "skipped" :
 	      cl->on_fail == FAIL_KEEP ? "kept with their status" : "abort",
 	      lb->by_status[1], lb->by_status[2], lb->by_status[3],
 	      lb->by_status[4], lb->by_status[5], lb->by_status[6]);

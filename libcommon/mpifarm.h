@@ -14,9 +14,10 @@
  * What the farm knows of rows is their count: the columns of the tasks and
  * of the results are the caller's (pal-label: tag, id, x out; tag, id,
  * status, y, ... back).  A caller that needs its output in input order puts
- * a tag in its tasks and keeps its own queue: the farm guarantees only that
- * each row handed out comes back exactly once, as the evaluator finished
- * it, unless the job ends.
+ * a tag in its tasks and keeps its own queue (mpirows.h does that for a
+ * program that reads rows and writes them out with their results): the
+ * farm guarantees only that each row handed out comes back exactly once,
+ * as the evaluator finished it, unless the job ends.
  *
  * Liveness: every worker sends a heartbeat when it has sent nothing for a
  * quarter of opts.heartbeat seconds; rank 0 ends the job with a message
