@@ -672,8 +672,9 @@ int rows_run(struct rows *rs, struct farm_eval *ev)
 	struct progress prog;
 
 	rs->fm = farm_new(&rs->o.farm, &fmaster, ev);
-	/* Rows done (failed among them), of all those not restored, once
-	 * the input is read. */
+	/* Rows run (failed among them), of all those not restored, once the
+	 * input is read: restored rows count in neither, so a resumed run
+	 * shows the work left, not 150 %. */
 	progress_start(&prog, rs->o.progress, "rows", rs->o.out_fd);
 	for (;;) {
 		uint64_t local;
@@ -686,7 +687,7 @@ int rows_run(struct rows *rs, struct farm_eval *ev)
 		emit_done(rs);
 		/* The progress line: the one place that counts rows done. */
 		prog.failed = rs->nfailed;
-		prog.done = rs->ndone;
+		prog.done = rs->ndone - rs->nrestored;
 		prog.total = rs->eof ? rs->nread - rs->nrestored : 0;
 		progress_show(&prog);
 		if ((rs->eof || rs->aborting) && farm_local_rows(rs->fm) == 0 &&
