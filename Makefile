@@ -162,7 +162,8 @@ bin/%: $(O)/cmd/%.o $(LIB) $(if $(MPILIB_SRCS),$(MPILIB)) $(BIN_STAMP)
 		$(ZLIB_LIBS) -lm
 
 $(O)/tests/%: $(O)/tests/%.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BLAS_LIBS) $(ZLIB_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -Wl,--as-needed $(BLAS_LIBS) \
+		-Wl,--no-as-needed $(ZLIB_LIBS) -lm
 
 $(O)/tests/%.o: tests/unit/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
