@@ -8,7 +8,7 @@
 # A tree of one test script, its body given, run by a copy of tests/run.
 fake_suite() {
 	rm -rf fake && mkdir -p fake/tests &&
-	cp "$TESTS/run" fake/tests/run &&
+	cp "$TESTS/run" "$TESTS/san-env.sh" fake/tests/ &&
 	cat >fake/tests/t001-fake.sh
 }
 
