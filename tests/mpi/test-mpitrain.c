@@ -727,7 +727,7 @@ static void cmd_bench(struct ls *ls, enum tr_mode mode)
 
 	tr_defaults(&o);
 	o.mode = mode;
-	o.epochs = 200;
+	o.epochs = 2000;
 	o.batch = 16;
 	o.op.lr = 0.001;
 	o.elastic_lr = 0.01;
