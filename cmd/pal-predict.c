@@ -19,6 +19,7 @@
  *     (on_result);
  *   - main.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -204,15 +205,21 @@ static void model_any_free(struct model_any *ma)
 	model_free(&ma->m);
 }
 
-/* The bytes of the file at path (malloc'd, *len of them); dies on error. */
-static void *slurp(const char *path, size_t *len)
+/*
+ * The bytes of the file at path (malloc'd, *len of them), or NULL with the
+ * message in msg (size n).
+ */
+static void *slurp(const char *path, size_t *len, char *msg, size_t msglen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 1 << 16, n = 0;
 	char *buf;
 
-	if (fd < 0)
-		die_errno("cannot open model '%s'", path);
+	if (fd < 0) {
+		snprintf(msg, msglen, "cannot open model '%s': %s", path,
+			 strerror(errno));
+		return NULL;
+	}
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t got;
@@ -220,8 +227,13 @@ static void *slurp(const char *path, size_t *len)
 		if (n == cap)
 			buf = xrealloc(buf, cap *= 2);
 		got = read(fd, buf + n, cap - n);
-		if (got < 0)
-			die_errno("cannot read model '%s'", path);
+		if (got < 0) {
+			snprintf(msg, msglen, "cannot read model '%s': %s",
+				 path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
 		if (got == 0)
 			break;
 		n += (size_t)got;
@@ -248,9 +260,12 @@ static void load_model(const struct cmdline *cl, int rank,
 	int status = 0;
 	char msg[sizeof(err.msg) + 128];
 
+	memset(ma, 0, sizeof(*ma));
 	if (rank == 0) {
-		buf = slurp(cl->model, &n);
-		if (model_parse(ma, buf, n, cl->model, &err) < 0) {
+		buf = slurp(cl->model, &n, msg, sizeof(msg));
+		if (!buf) {
+			status = PAL_EXIT_DATA;
+		} else if (model_parse(ma, buf, n, cl->model, &err) < 0) {
 			status = PAL_EXIT_DATA;
 			snprintf(msg, sizeof(msg), "%s", err.msg);
 		} else if (cl->grad && ma->k != 1) {
@@ -270,6 +285,7 @@ static void load_model(const struct cmdline *cl, int rank,
 	}
 	comm_bcast(&len, sizeof(len), 0);
 	if (len == 0) {
+		free(buf);
 		comm_finish();
 		if (rank > 0)
 			exit(PAL_EXIT_DATA);
@@ -321,20 +337,13 @@ struct local {
 	struct farm_eval ev;
 };
 
-static void local_take(void *ctx, const struct pal_frame *f,
-		       const struct pal_frame *notes)
+/* Queue n rows of tags and x (d each) as one task. */
+static void push_task(struct local *L, const uint64_t *tag, const double *x,
+		      uint32_t n)
 {
-	struct local *L = ctx;
-	const struct pal_col *tag = pal_col_find(f, "tag"),
-			     *x = pal_col_find(f, "x");
+	uint32_t d = L->ma->d;
 	struct task *t;
 
-	(void)notes;
-	if (!tag || !x || tag->dtype != PAL_U64 || x->dtype != PAL_F64 ||
-	    x->width != L->ma->d || f->nrows > BATCH)
-		die("malformed task frame");
-	if (f->nrows == 0)
-		return;
 	if (L->qlen == L->qcap) {
 		size_t ncap = L->qcap ? 2 * L->qcap : 8;
 		struct task *nq = xmalloc(ncap * sizeof(*nq));
@@ -347,12 +356,31 @@ static void local_take(void *ctx, const struct pal_frame *f,
 		L->qhead = 0;
 	}
 	t = &L->q[(L->qhead + L->qlen++) % L->qcap];
-	t->n = (uint32_t)f->nrows;
-	t->tag = xmalloc(t->n * sizeof(*t->tag));
-	t->x = xmalloc((size_t)t->n * L->ma->d * sizeof(*t->x));
-	memcpy(t->tag, tag->data, t->n * sizeof(*t->tag));
-	memcpy(t->x, x->data, (size_t)t->n * L->ma->d * sizeof(*t->x));
-	L->queued += t->n;
+	t->n = n;
+	t->tag = xmalloc(n * sizeof(*t->tag));
+	t->x = xmalloc((size_t)n * d * sizeof(*t->x));
+	memcpy(t->tag, tag, n * sizeof(*t->tag));
+	memcpy(t->x, x, (size_t)n * d * sizeof(*t->x));
+	L->queued += n;
+}
+
+/* A task frame: queued in tasks of up to BATCH rows, run by step(). */
+static void local_take(void *ctx, const struct pal_frame *f,
+		       const struct pal_frame *notes)
+{
+	struct local *L = ctx;
+	const struct pal_col *tag = pal_col_find(f, "tag"),
+			     *x = pal_col_find(f, "x");
+
+	(void)notes;
+	if (!tag || !x || tag->dtype != PAL_U64 || x->dtype != PAL_F64 ||
+	    x->width != L->ma->d)
+		die("malformed task frame");
+	for (uint64_t r = 0; r < f->nrows; r += BATCH)
+		push_task(L, (const uint64_t *)tag->data + r,
+			  (const double *)x->data + r * L->ma->d,
+			  f->nrows - r < BATCH ? (uint32_t)(f->nrows - r) :
+			  BATCH);
 }
 
 /*
