@@ -66,7 +66,7 @@ test_expect_success '--parallel members with a validation split, bootstrap and f
 '
 
 test_expect_success '--parallel data: 2 and 3 ranks match 1 rank (same global batch) to 1e-5 in f64' '
-	opts="--parallel data --members 2 --precision f64 --batch 32" &&
+	opts="--parallel data --members 2 --precision f64 --batch 32 --lr 0.01" &&
 	mpi 1 pal-train $opts $common -o d1.pal </dev/null &&
 	mpi 2 pal-train $opts $common -o d2.pal </dev/null &&
 	mpi 3 pal-train $opts $common -o d3.pal </dev/null &&
@@ -74,23 +74,30 @@ test_expect_success '--parallel data: 2 and 3 ranks match 1 rank (same global ba
 	echo "largest relative difference of theta: 2 ranks $e2, 3 ranks $e3" &&
 	awk -v a="$e2" -v b="$e3" "BEGIN { exit !(a <= 1e-5 && b <= 1e-5) }" &&
 	r=$(rel_rmse d2.pal) && echo "relative rmse $r" &&
-	awk -v r="$r" "BEGIN { exit !(r < 0.5) }"
+	awk -v r="$r" "BEGIN { exit !(r < 0.3) }"
 '
 
 test_expect_success '--parallel data at 1 rank is the serial training, to 1e-5' '
-	pal-train --members 2 --precision f64 --batch 32 $common -o ds.pal &&
+	pal-train --members 2 --precision f64 --batch 32 --lr 0.01 $common -o ds.pal &&
 	e=$(theta_diff d1.pal ds.pal) && echo "data (1 rank) against serial: $e" &&
 	awk -v e="$e" "BEGIN { exit !(e <= 1e-5) }"
 '
 
-for mode in downpour easgd; do
-	test_expect_success "--parallel $mode at 2 and 3 ranks converges on Branin (relative RMSE under 0.25)" '
+# Measured here (relative RMSE on 1000 held-out points, one member, 500
+# epochs): downpour with --lr 0.01, 0.037 at 2 ranks and 0.13-0.16 at 3;
+# easgd with --elastic-lr 0.05 --elastic-momentum 0.9, 0.12 at 2 ranks and
+# 0.10-0.16 at 3.  (easgd's defaults, mpi_learn's worker SGD of rate 1,
+# diverge on these rows within 10 epochs.)
+for mode in "downpour --lr 0.01" "easgd --elastic-lr 0.05 --elastic-momentum 0.9"; do
+	test_expect_success "--parallel $mode at 2 and 3 ranks converges on Branin (relative RMSE under 0.3)" '
 		for n in 2 3; do
-			timeout 300 mpirun --oversubscribe -n $n pal-train --parallel '$mode' --members 1 \
-				--epochs 150 --layers 32,32 --quiet -i branin.pal -o '$mode'$n.pal </dev/null ||
-				{ echo "'$mode' at $n ranks: exit $?"; exit 1; }
-			r=$(rel_rmse '$mode'$n.pal) && echo "'$mode', $n ranks: relative rmse $r" &&
-			awk -v r="$r" "BEGIN { exit !(r < 0.25) }" || exit 1
+			timeout 300 mpirun --oversubscribe -n $n pal-train --parallel '"$mode"' \
+				--members 1 --epochs 500 --layers 32,32 --quiet -i branin.pal \
+				-o async$n.pal </dev/null ||
+				{ echo "'"$mode"' at $n ranks: exit $?"; exit 1; }
+			pal-cat --info async$n.pal | test_grep "^meta     ranks=$n$" - &&
+			r=$(rel_rmse async$n.pal) && echo "'"$mode"', $n ranks: relative rmse $r" &&
+			awk -v r="$r" "BEGIN { exit !(r < 0.3) }" || exit 1
 		done
 	'
 done
@@ -116,8 +123,8 @@ kill_rank() {
 	i=0
 	while [ -z "$pid" ] && [ $i -lt 300 ]; do
 		for e in /proc/[0-9]*/environ; do
-			if tr "\0" "\n" <"$e" 2>/dev/null | grep -qx "PAL_T141=$$" &&
-			   tr "\0" "\n" <"$e" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
+			if tr "\0" "\n" 2>/dev/null <"$e" | grep -qx "PAL_T141=$$" &&
+			   tr "\0" "\n" 2>/dev/null <"$e" | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
 			   grep -q pal-train "${e%environ}cmdline" 2>/dev/null; then
 				pid=${e#/proc/}
 				pid=${pid%/environ}
