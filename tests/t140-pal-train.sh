@@ -383,6 +383,7 @@ test_expect_success 'a failed run leaves no -o file, and an old one as it was' '
 '
 
 test_expect_success 'bad option values: exit 2, the option named, nothing written' '
+	rm -f out.pal &&
 	for args in "--members 0" "--members x" "--layers 64,,64" "--layers 0,4" \
 		"--activation sigmoid" "--epochs 0" "--batch 0" "--lr -1" "--lr nan" \
 		"--optimizer lbfgs" "--weight-decay -1" "--val-frac 1" "--val-frac -0.1" \
@@ -399,6 +400,7 @@ test_expect_success 'bad option values: exit 2, the option named, nothing writte
 '
 
 test_expect_success 'options that do not go together: exit 2, the option named' '
+	rm -f out.pal &&
 	while read -r named args; do
 		pal-train $args -i sine.pal -o out.pal >out 2>err
 		rc=$?
@@ -414,16 +416,19 @@ test_expect_success 'options that do not go together: exit 2, the option named' 
 	--validate-every --validate-every 3
 	--validate-every --parallel data --validate-every 3
 	--elastic- --parallel downpour --elastic-lr 1
+	--val-frac --model gp --val-frac 0.5
 	EOF
 '
 
-test_expect_success '--grad-weight without a grad column, or with k > 1, is refused' '
+test_expect_success '--grad-weight without a grad column is refused' '
+	rm -f out.pal &&
 	must_fail 1 pal-train --grad-weight 1 -i sine.pal -o out.pal 2>err &&
 	echo "pal-train: --grad-weight: the rows have no grad column (sine.pal; label them with pal-label --grad)" >want &&
 	test_cmp want err && test ! -e out.pal
 '
 
 test_expect_success 'the GP refuses more than 10000 rows, saying its limit, and k > 1' '
+	rm -f out.pal &&
 	pal-gen --method uniform --n 10001 --bounds -5:10,0:15 | pal-label --builtin branin -o big.pal &&
 	must_fail 1 pal-train --model gp -i big.pal -o out.pal 2>err &&
 	cat err && test_grep "10001 training rows beyond the gaussian process.s limit of 10000" err &&
