@@ -241,7 +241,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_LOG: case OPT_LR: case OPT_MEMBERS:
 		case OPT_OPTIMIZER: case OPT_PARALLEL: case OPT_PATIENCE:
 		case OPT_PRECISION: case OPT_SYNC_EVERY:
-		case OPT_VALIDATE_EVERY: case OPT_WEIGHT_DECAY:
+		case OPT_VAL_FRAC: case OPT_VALIDATE_EVERY:
+		case OPT_WEIGHT_DECAY:
 			set_mlp_only = 1;
 			for (const struct option *o = opts; o->name; o++)
 				if (o->val == c)
