@@ -87,9 +87,9 @@ static const char options_text[] =
 	"      --seed=S           seed of weights, shuffles, splits, restarts (default 0)\n"
 	"      --sync-every=N     downpour, easgd: batches between exchanges (default 1)\n"
 	"      --val-frac=F       hold out this share of the rows for validation (default 0)\n"
-	"      --validate-every=N downpour, easgd: updates between validations\n"
+	"      --validate-every=N  downpour, easgd: updates between validations\n"
 	"  -V, --version          print the version and exit\n"
-	"      --weight-decay=W   L2 penalty on the weights (default 0)\n";
+	"      --weight-decay=W   weight decay, an L2 penalty (default 0)\n";
 
 enum { MODEL_MLP, MODEL_GP };
 #define PARALLEL_MEMBERS (-1)	/* cmdline.parallel: not a tr_mode */
