@@ -68,7 +68,7 @@ static const char options_text[] =
 	"      --epochs=N         passes over the training rows (default 100)\n"
 	"      --grad-weight=W    weight of the force term |grad f - grad|^2 (default 0)\n"
 	"  -h, --help             print this help and exit\n"
-	"  -i, --input=FILE       read the labeled rows from FILE (default: standard input)\n"
+	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
 	"      --init=MODEL       start from the weights of MODEL (a warm start)\n"
 	"      --kernel=NAME      gp: rbf (default) or matern52\n"
 	"      --layers=LIST      hidden layers' widths, e.g. 64,64 (default; 0: none)\n"
@@ -86,7 +86,7 @@ static const char options_text[] =
 	"      --restarts=N       gp: N more optimisations from random starts (default 0)\n"
 	"      --seed=S           seed of weights, shuffles, splits, restarts (default 0)\n"
 	"      --sync-every=N     downpour, easgd: batches between exchanges (default 1)\n"
-	"      --val-frac=F       hold out this share of the rows for validation (default 0)\n"
+	"      --val-frac=F       hold out this share of the rows to validate (default 0)\n"
 	"      --validate-every=N  downpour, easgd: updates between validations\n"
 	"  -V, --version          print the version and exit\n"
 	"      --weight-decay=W   weight decay, an L2 penalty (default 0)\n";
