@@ -364,6 +364,11 @@ static int train_sync(struct run *r, double *w, struct pal_error *err)
 			nb++;
 		}
 		mean = sum / (double)nb;
+		/* Finite gradients can still step to infinite weights. */
+		if (!finite_all(w, r->np)) {
+			diverged(err, e, mean);
+			goto out;
+		}
 		if (p->val) {
 			if (validate(r, data, w, &val, err) < 0)
 				goto out;
@@ -570,6 +575,16 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 				w[i] -= a * (w[i] - d[HDR + i]);
 		} else {
 			optim_step_f64(opt, w, d + HDR);
+			if (!finite_all(w, np)) {
+				diverged(e, (int)d[2], d[0] / d[1]);
+				*failed = 1;
+				stopping = 1;
+				comm_send(m.src, TAG_STOP, xmalloc(1), 0);
+				live[m.src] = 0;
+				active--;
+				free(m.buf);
+				continue;
+			}
 			comm_send(m.src, TAG_WEIGHTS, copy(w, np),
 				  np * sizeof(double));
 		}

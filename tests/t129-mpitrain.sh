@@ -14,7 +14,7 @@ check() {
 }
 
 test_expect_success 'serial: optimum, early stopping, errors, options' '
-	test-mpitrain serial >out && cat out && check 1 18
+	test-mpitrain serial >out && cat out && check 1 19
 '
 
 test_expect_success 'serial: divergence ends the program with the message' '
@@ -27,7 +27,7 @@ need_mpirun 'test-mpitrain under mpirun'
 for n in 2 3; do
 	test_expect_success "data at $n ranks = serial, errors agreed" "
 		mpi $n test-mpitrain data </dev/null >out && cat out &&
-		check $n 6
+		check $n 7
 	"
 	test_expect_success "data at $n ranks: the same bits run to run" "
 		mpi $n test-mpitrain weights </dev/null >w1 &&
@@ -37,7 +37,7 @@ for n in 2 3; do
 	for m in downpour easgd; do
 		test_expect_success "$m at $n ranks: converges, stops, agrees" "
 			mpi $n test-mpitrain async $m </dev/null >out &&
-			cat out && check $n 7
+			cat out && check $n 8
 		"
 	done
 done

@@ -470,8 +470,21 @@ static void failing(struct ls *ls, enum tr_mode mode, int fail_rank, int n)
 		tr_result_free(&res);
 }
 
+/* A finite loss and gradient, so large that one step makes w infinite. */
+static int huge_grad(void *ctx, const double *w, const uint64_t *idx, int n,
+		     double *loss, double *g, struct pal_error *err)
+{
+	(void)ctx, (void)w, (void)idx, (void)n, (void)err;
+	*loss = 1;
+	g[0] = 1e300;
+	return 0;
+}
+
 static void diverging(struct ls *ls, enum tr_mode mode)
 {
+	struct tr_problem hp = { NULL, 1, 4, huge_grad, NULL };
+	double hw = 0;
+
 	struct tr_problem p = ls_problem(ls, 0);
 	struct tr_opts o;
 	struct tr_result res;
@@ -490,6 +503,17 @@ static void diverging(struct ls *ls, enum tr_mode mode)
 	check("a huge rate: the divergence message on every rank",
 	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
 				 "epoch ", "); lower --lr"));
+	if (rank == 0)
+		printf("# %s\n", rc < 0 ? e.msg : "no error");
+	/* One step of a finite gradient to infinite weights, the last. */
+	o.epochs = 1;
+	o.batch = 4;
+	o.op.lr = 1e10;
+	o.elastic_lr = 1e10;
+	rc = tr_run(&hp, &o, &hw, &res, &e);
+	check("finite gradients that step to infinite weights: diverged",
+	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
+				 "epoch 1 (loss 1)", "; lower --lr"));
 	if (rank == 0)
 		printf("# %s\n", rc < 0 ? e.msg : "no error");
 }
