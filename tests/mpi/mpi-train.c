@@ -22,7 +22,8 @@
  *   serial          the serial checks (a world of one)
  *   data            TR_DATA against TR_SERIAL, errors agreed, early stop
  *   weights         TR_DATA's final weights in %a, one line (for cmp)
- *   async MODE      downpour or easgd: convergence, early stop, errors
+ *   async MODE      downpour or easgd: convergence, early stop, errors;
+ *                   at 2 ranks the updates of one worker, written out
  *   bench MODE      updates/s of MODE (serial, data, downpour, easgd) on ls
  *   slow MODE       a run of MODE that lasts minutes (for kill -9); each
  *                   rank writes its pid to pid.RANK first
@@ -671,6 +672,71 @@ static void cmd_weights(struct ls *ls)
 	tr_result_free(&r);
 }
 
+/*
+ * At one worker (2 ranks) the asynchronous modes are deterministic: run
+ * the line problem (the gradient w - 1 whatever the rows) for 40 batches
+ * of one row with sync_every 3 (13 exchanges, then one for the last
+ * batch) and compare with the updates written out here from mpi_learn's
+ * definitions (see mpitrain.c).
+ */
+static void exact(enum tr_mode mode)
+{
+	struct tr_problem p = { NULL, 1, 4, line_grad, NULL };
+	struct tr_opts o;
+	struct tr_result res;
+	struct pal_error e;
+	double w = 0, want, x = 0, v = 0, c = 0, acc = 0;
+	double lr = 0.1, mu = 0.5, a = 0.5;
+	int rc, k = 0;
+
+	tr_defaults(&o);
+	o.mode = mode;
+	o.epochs = 10;
+	o.batch = 1;
+	o.sync_every = 3;
+	o.opt = OPTIM_SGD;
+	optim_defaults(OPTIM_SGD, &o.op);
+	o.op.lr = lr;
+	o.elastic_force = a;
+	o.elastic_lr = lr;
+	o.elastic_momentum = mu;
+	rc = tr_run(&p, &o, &w, &res, &e);
+	for (int b = 1; b <= 40; b++) {
+		if (mode == TR_DOWNPOUR) {
+			/* Gradients summed at the weights last received;
+			 * rank 0 steps by SGD. */
+			acc += x - 1;
+			if (++k == 3 || b == 40) {
+				x -= lr * acc;
+				acc = 0;
+				k = 0;
+			}
+		} else {
+			/* The worker's momentum SGD, then the elastic
+			 * exchange: c moves by a(x - c), x by a(c_old - x). */
+			double cold = c;
+
+			v = mu * v - lr * (x - 1);
+			x += v;
+			if (++k == 3 || b == 40) {
+				c -= a * (c - x);
+				x -= a * (x - cold);
+				k = 0;
+			}
+		}
+	}
+	want = mode == TR_DOWNPOUR ? x : c;
+	if (rank == 0)
+		printf("# %s at one worker: w %.17g, written out %.17g\n",
+		       tr_mode_name(mode), w, want);
+	check(mode == TR_DOWNPOUR ? "downpour at one worker: the updates "
+	      "written out, to 1e-14" : "easgd at one worker: the updates "
+	      "written out, to 1e-14", rc == 0 && fabs(w - want) < 1e-14 &&
+	      res.updates == 14);
+	if (rc == 0)
+		tr_result_free(&res);
+}
+
 static void cmd_async(struct ls *ls, enum tr_mode mode)
 {
 	struct tr_problem p = ls_problem(ls, 1);
@@ -734,6 +800,8 @@ static void cmd_async(struct ls *ls, enum tr_mode mode)
 		tr_result_free(&res);
 	/* Downpour at one worker is serial gradient descent: exact. */
 	early(mode, size == 2 && mode == TR_DOWNPOUR);
+	if (size == 2)
+		exact(mode);
 	failing(ls, mode, size - 1, 30);
 	diverging(ls, mode);
 	report();
