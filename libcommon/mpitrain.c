@@ -16,6 +16,7 @@
  */
 #include <math.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -122,6 +123,9 @@ static int check_opts(const struct tr_problem *p, const struct tr_opts *o,
 		return pal_seterr(err, PAL_ERR_USAGE, 0, "training problem "
 				  "without %s", !p || !p->grad ? "a gradient" :
 				  p->np == 0 ? "parameters" : "rows");
+	if (p->ntrain > SIZE_MAX / sizeof(uint64_t))
+		return pal_seterr(err, PAL_ERR_LIMIT, 0, "too many training "
+				  "rows (%llu)", (unsigned long long)p->ntrain);
 	if ((size_t)o->mode >= NMODES)
 		bad = "training mode", v = o->mode, need = "0 to 3";
 	else if (o->epochs < 1)

@@ -743,6 +743,7 @@ static void cmd_async(struct ls *ls, enum tr_mode mode)
 	struct tr_opts o;
 	struct tr_result res;
 	struct pal_error e;
+
 	/* Asynchronous updates of shards end where the last worker to
 	 * finish leaves them: when one worker runs ahead (ranks
 	 * oversubscribed), near the optimum of its own shard, 0.011 or
@@ -802,6 +803,21 @@ static void cmd_async(struct ls *ls, enum tr_mode mode)
 	early(mode, size == 2 && mode == TR_DOWNPOUR);
 	if (size == 2)
 		exact(mode);
+	/* One row: at 3 ranks and more, workers without rows. */
+	{
+		struct tr_problem lp = { NULL, 1, 1, line_grad, NULL };
+		double lw = 0;
+
+		line_opts(&o, mode);
+		o.epochs = 200;
+		o.patience = 0;
+		o.elastic_lr = 0.2;
+		rc = tr_run(&lp, &o, &lw, &res, &e);
+		check("one row: the workers without rows wait, the other "
+		      "trains", rc == 0 && fabs(lw - 1) < 1e-3);
+		if (rc == 0)
+			tr_result_free(&res);
+	}
 	failing(ls, mode, size - 1, 30);
 	diverging(ls, mode);
 	report();
