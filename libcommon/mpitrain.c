@@ -30,7 +30,8 @@
 
 /* Tags of the asynchronous modes' messages (the farm uses 1..4). */
 enum {
-	TAG_UPDATE = 301,	/* worker -> 0: [loss sum, batches, epoch, np] */
+	TAG_UPDATE = 301,	/* worker -> 0: loss sum, batches, epoch,
+				 * then np doubles */
 	TAG_DONE,		/* worker -> 0: its epochs are done (empty) */
 	TAG_FAILED,		/* worker -> 0: struct pal_error */
 	TAG_WEIGHTS,		/* 0 -> worker: np doubles, the answer */
@@ -109,7 +110,7 @@ struct run {
 	double best_val;
 	uint64_t best_updates;
 	int bad;			/* validations since the best */
-	double *best;			/* np: the best weights (patience > 0) */
+	double *best;			/* np: the best weights (patience) */
 };
 
 static int check_opts(const struct tr_problem *p, const struct tr_opts *o,
@@ -560,7 +561,8 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 			free(m.buf);
 			goto out;
 		}
-		if (!stopping && (!isfinite(d[0]) || !finite_all(d + HDR, np))) {
+		if (!stopping &&
+		    (!isfinite(d[0]) || !finite_all(d + HDR, np))) {
 			diverged(e, (int)d[2], d[0] / (d[1] > 0 ? d[1] : 1));
 			*failed = 1;
 			stopping = 1;

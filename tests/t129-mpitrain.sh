@@ -14,6 +14,14 @@ check() {
 	test "$(grep -c "^ok .* ($1 ranks)$" out)" -eq "$2"
 }
 
+# The divergence message, and a dead rank's (ours or mpirun's).
+diverged='^mpi-train: training diverged at epoch [0-9]* (loss .*); '\
+'lower --lr$'
+gone() {
+	printf '%s%s' "(^mpi-train: rank $1 \\(host [^,]*, pid [0-9]*\\) is " \
+		"gone; ending the job$)|(process rank $1 with PID)"
+}
+
 # notes: mpi-train's figures (distances, differences) as TAP comments.
 notes() {
 	grep "^# " out 2>/dev/null
@@ -26,7 +34,7 @@ notes
 
 test_expect_success 'serial: divergence ends the program with the message' '
 	must_fail 1 mpi-train diverge serial 2>err &&
-	test_grep "^mpi-train: training diverged at epoch [0-9]* (loss .*); lower --lr$" err
+	test_grep "$diverged" err
 '
 
 need_mpirun 'mpi-train under mpirun'
@@ -70,7 +78,7 @@ cat notes 2>/dev/null
 
 test_expect_success 'downpour: divergence ends the job with the message' '
 	must_fail 1 mpi 3 mpi-train diverge downpour </dev/null 2>err &&
-	test_grep "^mpi-train: training diverged at epoch [0-9]* (loss .*); lower --lr$" err
+	test_grep "$diverged" err
 '
 
 # kill_rank MODE N VICTIM: kill -9 rank VICTIM of an endless run of MODE
@@ -95,7 +103,7 @@ kill_rank() {
 	echo "ended $((end - start)) s after the kill, status $(cat rc)"
 	test "$(cat rc)" -ne 0 && test "$(cat rc)" -ne 124 &&
 	test $((end - start)) -le 10 &&
-	grep -E "(^mpi-train: rank $3 \(host [^,]*, pid [0-9]*\) is gone; ending the job$)|(process rank $3 with PID)" err
+	grep -E "$(gone "$3")" err
 }
 
 for how in 'downpour 3 1' 'downpour 3 0' 'easgd 2 1' 'data 3 2'; do
