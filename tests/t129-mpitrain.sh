@@ -28,7 +28,7 @@ notes() {
 }
 
 test_expect_success 'serial: optimum, early stopping, errors, options' '
-	mpi-train serial >out && cat out && check 1 19
+	mpi-train serial >out && cat out && check 1 21
 '
 notes
 
@@ -42,7 +42,7 @@ need_mpirun 'mpi-train under mpirun'
 for n in 2 3; do
 	test_expect_success "data at $n ranks = serial, errors agreed" "
 		mpi $n mpi-train data </dev/null >out && cat out &&
-		check $n 7
+		check $n 9
 	"
 	notes
 	test_expect_success "data at $n ranks: the same bits run to run" "
@@ -54,7 +54,7 @@ for n in 2 3; do
 	for m in downpour easgd; do
 		test_expect_success "$m at $n ranks: converges, stops, agrees" "
 			mpi $n mpi-train async $m </dev/null >out &&
-			cat out && check $n $((n == 2 ? 10 : 9))
+			cat out && check $n $((n == 2 ? 12 : 11))
 		"
 		notes
 	done

@@ -102,6 +102,7 @@ struct ls {
 	double a[LS_N + LS_NV][LS_D], y[LS_N + LS_NV];
 	double wstar[LS_D], wopt[LS_D];
 	int fail_rank, fail_call, calls;	/* grad fails on that rank */
+	int val_fail, val_calls;		/* val fails at that call */
 	double sleep;				/* seconds per grad call */
 };
 
@@ -198,7 +199,9 @@ static int ls_val(void *ctx, const double *w, double *loss,
 	struct ls *ls = ctx;
 	double l = 0;
 
-	(void)err;
+	if (ls->val_fail && ++ls->val_calls == ls->val_fail)
+		return pal_seterr(err, PAL_ERR_IO, 5, "validation failed "
+				  "(rank %d)", rank);
 	for (int i = LS_N; i < LS_N + LS_NV; i++) {
 		double r = -ls->y[i];
 
@@ -467,6 +470,19 @@ static void failing(struct ls *ls, enum tr_mode mode, int fail_rank, int n)
 	ls->fail_rank = -1;
 	rc = tr_run(&p, &o, w, &res, &e);
 	check("then a good run: nothing was left in flight", rc == 0);
+	if (rc == 0)
+		tr_result_free(&res);
+	/* The validation fails (on rank 0, where it runs). */
+	ls->val_fail = 3;
+	ls->val_calls = 0;
+	memset(&e, 0, sizeof(e));
+	rc = tr_run(&p, &o, w, &res, &e);
+	check("a failed validation: -1 and its message on every rank",
+	      rc == -1 && e.kind == PAL_ERR_IO && e.errnum == 5 &&
+	      strcmp(e.msg, "validation failed (rank 0)") == 0);
+	ls->val_fail = 0;
+	rc = tr_run(&p, &o, w, &res, &e);
+	check("then a good run again", rc == 0);
 	if (rc == 0)
 		tr_result_free(&res);
 }
