@@ -273,7 +273,7 @@ test_expect_success 'a model of model_version 2 is refused: made by a newer pal'
 
 test_expect_success '--init with a model of another architecture is refused' '
 	must_fail 1 pal-train --init sine-model.pal --layers 32 --epochs 1 -i sine.pal -o out.pal 2>err1 &&
-	echo "pal-train: --init: model '"'"'sine-model.pal'"'"' has other hidden layers than --layers gives" >want &&
+	echo "pal-train: --init: model '"'"'sine-model.pal'"'"' has hidden layers 64,64, not 32 (--layers)" >want &&
 	test_cmp want err1 &&
 	must_fail 1 pal-train --init sine-model.pal --members 3 --epochs 1 -i sine.pal -o out.pal 2>err2 &&
 	echo "pal-train: --init: model '"'"'sine-model.pal'"'"' has 5 members, not 3 (--members)" >want &&
@@ -346,7 +346,7 @@ test_expect_success 'failed rows are left out and counted' '
 	printf "x,y,status\n0.1,1,0\n0.2,2,0\n0.3,nan,3\n0.4,4,0\n0.5,nan,1\n" |
 	pal-cat --from csv --type status=i32 -o some.pal &&
 	pal-train --members 2 --layers 4 --epochs 2 -i some.pal -o some-model.pal 2>err &&
-	cat err && test_grep "^pal-train: 2 of 5 rows failed (status not 0) and are left out$" err &&
+	cat err && test_grep "^pal-train: 2 failed of 5 rows (status not 0) left out (some.pal)$" err &&
 	pal-cat --info some-model.pal | test_grep "^meta     failed_rows=2$" - &&
 	pal-cat --info some-model.pal | test_grep "^meta     train_rows=3$" -
 '
@@ -357,7 +357,7 @@ test_expect_success 'errors: no rows, every row failed, a NaN label, x widths th
 	cat err && test_grep "^pal-train: no labeled rows in the input.*empty.pal" err &&
 	printf "x,y,status\n0.1,nan,1\n0.2,nan,2\n" | pal-cat --from csv --type status=i32 -o failed.pal &&
 	must_fail 1 pal-train -i failed.pal -o out.pal 2>err &&
-	echo "pal-train: no rows to train on: all 2 rows failed (status not 0) (failed.pal)" >want &&
+	echo "pal-train: no rows to train on: 2 failed of 2 (status not 0) (failed.pal)" >want &&
 	test_cmp want err &&
 	printf "id,x,y\n1,0.1,1\n7,0.2,nan\n" | pal-cat --from csv --type id=u64 -o nan.pal &&
 	must_fail 1 pal-train -i nan.pal -o out.pal 2>err &&
