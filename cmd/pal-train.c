@@ -62,7 +62,7 @@ static const char options_text[] =
 	"      --activation=NAME  hidden layers' activation: tanh (default), relu, silu\n"
 	"      --batch=N          rows per gradient step (default 64)\n"
 	"      --bootstrap        each member trains on its own resample of the rows\n"
-	"      --elastic-force=A  easgd: the elastic force, shared by the workers (default 0.9)\n"
+	"      --elastic-force=A  easgd: elastic force, shared by workers (default 0.9)\n"
 	"      --elastic-lr=L     easgd: the workers' SGD learning rate (default 0.01)\n"
 	"      --elastic-momentum=M  easgd: the workers' SGD momentum (default 0)\n"
 	"      --epochs=N         passes over the training rows (default 100)\n"
