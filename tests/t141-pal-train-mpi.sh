@@ -106,8 +106,18 @@ test_expect_success 'easgd options and --sync-every, --validate-every are taken'
 	timeout 300 mpirun --oversubscribe -n 2 pal-train --parallel easgd --members 1 \
 		--sync-every 4 --validate-every 10 --elastic-force 0.5 --elastic-lr 0.01 \
 		--elastic-momentum 0.5 --val-frac 0.2 --epochs 20 --layers 16 --quiet \
-		-i branin.pal -o eo.pal </dev/null &&
-	pal-cat --info eo.pal | test_grep "^meta     model=mlp$" -
+		--log eo.tsv -i branin.pal -o eo.pal </dev/null &&
+	pal-cat --info eo.pal | test_grep "^meta     sync_every=4$" - &&
+	test "$(sed 1d eo.tsv | wc -l)" -ge 2
+'
+
+# mpi_learn's EASGD rate of 1 diverged here within 10 epochs; pal-train's
+# default of 0.01 learns, if slowly (0.36 after 500 epochs at 2 ranks).
+test_expect_success 'easgd with its defaults does not diverge on Branin' '
+	timeout 300 mpirun --oversubscribe -n 2 pal-train --parallel easgd --members 1 \
+		--epochs 100 --layers 32,32 --quiet -i branin.pal -o ed.pal </dev/null &&
+	r=$(rel_rmse ed.pal) && echo "easgd, defaults, 100 epochs: relative rmse $r" &&
+	awk -v r="$r" "BEGIN { exit !(r < 1) }"
 '
 
 # kill_rank R MODE: start a long run on 3 ranks, kill -9 rank R once it
