@@ -135,7 +135,7 @@ test_expect_success 'calibration: z-scores of fresh rows have variance 1 within 
 
 # Measured here (relative RMSE on 1000 held-out points, 2000 epochs, lr
 # 0.003): energies alone, 24 rows 0.263, 48 rows 0.139, 64 rows 0.068, 96
-# rows 0.040; energies and forces, 24 rows 0.066.
+# rows 0.040; energies and forces, 24 rows 0.065.
 test_expect_success 'forces: 24 labels with grad reach the RMSE of 64 energy-only labels (Mueller-Brown)' '
 	for n in 24 48 64; do
 		sobol_label mb$n.pal $n -1.5:0.7,0:1.8 --builtin mueller-brown --grad || exit 1
