@@ -380,7 +380,22 @@ test_expect_success 'mpirun -n 2: a bad model ends every rank with one message' 
 	rm -f out.pal &&
 	mpi 2 pal-predict --model in2.pal -i in2.pal -o out.pal </dev/null 2>err
 	test $? -ne 0 &&
-	test "$(grep -c "is not a model" err)" -eq 1 && test ! -e out.pal
+	test "$(grep -c "is not a model" err)" -eq 1 && test ! -e out.pal &&
+	mpi 2 pal-predict --model m3.pal --grad -i in2.pal -o out.pal </dev/null 2>err
+	test $? -ne 0 &&
+	test "$(grep -c "^pal-predict: --grad needs a model of one output" err)" -eq 1 &&
+	test ! -e out.pal
+'
+
+test_expect_success 'mpirun -n 2: bad input ends the job, no output left' '
+	mpi 2 pal-predict --model m1.pal -i in3.pal -o out.pal </dev/null 2>err
+	test $? -ne 0 &&
+	test "$(grep -c "^pal-predict: x has width 3, the model takes 2 (in3.pal)" err)" -eq 1 &&
+	test ! -e out.pal && ! ls out.pal.tmp* 2>/dev/null &&
+	mpi 2 pal-predict --model m1.pal -i nan.pal -o out.pal </dev/null 2>err
+	test $? -ne 0 &&
+	test_grep "^pal-predict: x is not finite in row 3, id 9 (nan.pal)" err &&
+	test ! -e out.pal
 '
 
 test_done
