@@ -204,6 +204,19 @@ static int theta_ok(size_t d, const double *theta, struct pal_error *err)
 	return 0;
 }
 
+/* The workspace of gp_lml and gp_set_theta, allocated at first use (a GP
+ * rebuilt by gp_from_parts only predicts, mostly). */
+static void workspace(struct gp *gp)
+{
+	size_t n = gp->n, d = gp->d;
+
+	if (!gp->ws)
+		gp->ws = xmalloc((3 * n * n + 2 * n * d + 2 * n) *
+				 sizeof *gp->ws);
+	if (!gp->ws_l)
+		gp->ws_l = xmalloc(n * n * sizeof *gp->ws_l);
+}
+
 /* ---- log marginal likelihood ------------------------------------------- */
 
 int gp_lml(struct gp *gp, const double *theta, double *lml, double *grad,
@@ -214,6 +227,7 @@ int gp_lml(struct gp *gp, const double *theta, double *lml, double *grad,
 
 	if (theta_ok(d, theta, err) != 0)
 		return -1;
+	workspace(gp);
 	double *kf = gp->ws, *a = kf + n * n, *w = a + n * n;
 	double *u = w + n * n, *mu = u + n * d, *alpha = mu + n * d;
 	double *s = alpha + n;
@@ -342,6 +356,7 @@ int gp_set_theta(struct gp *gp, const double *theta, struct pal_error *err)
 
 	if (theta_ok(d, theta, err) != 0)
 		return -1;
+	workspace(gp);
 	/* into the workspace, swapped in on success */
 	double *kf = gp->ws, *l = gp->ws_l, *u = kf + 3 * n * n;
 
@@ -366,29 +381,31 @@ int gp_set_theta(struct gp *gp, const double *theta, struct pal_error *err)
 	return 0;
 }
 
+/* The checks of gp_new and gp_from_parts on sizes: 0, or -1 with err. */
+static int sizes_ok(size_t n, size_t d, struct pal_error *err)
+{
+	if (n == 0 || d == 0)
+		return pal_seterr(err, PAL_ERR_USAGE, 0,
+				  "gaussian process needs at least one row and "
+				  "one input (gp; %zu rows, %zu inputs)", n, d);
+	if (n > GP_MAX_N)
+		return pal_seterr(err, PAL_ERR_LIMIT, 0,
+				  "%zu training rows beyond the gaussian "
+				  "process's limit of %d (gp; subsample the rows "
+				  "or use the mlp committee)", n, GP_MAX_N);
+	if (d > 1000000)
+		return pal_seterr(err, PAL_ERR_LIMIT, 0,
+				  "%zu inputs beyond the gaussian process's "
+				  "limit of 1000000 (gp)", d);
+	return 0;
+}
+
 struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 		  const double *x, const double *y, const double *theta,
 		  struct pal_error *err)
 {
-	if (n == 0 || d == 0) {
-		pal_seterr(err, PAL_ERR_USAGE, 0,
-			   "gaussian process needs at least one row and one "
-			   "input (gp; %zu rows, %zu inputs)", n, d);
+	if (sizes_ok(n, d, err) != 0)
 		return NULL;
-	}
-	if (n > GP_MAX_N) {
-		pal_seterr(err, PAL_ERR_LIMIT, 0,
-			   "%zu training rows beyond the gaussian process's "
-			   "limit of %d (gp; subsample the rows or use the mlp "
-			   "committee)", n, GP_MAX_N);
-		return NULL;
-	}
-	if (d > 1000000) {
-		pal_seterr(err, PAL_ERR_LIMIT, 0,
-			   "%zu inputs beyond the gaussian process's limit of "
-			   "1000000 (gp)", d);
-		return NULL;
-	}
 	for (size_t i = 0; i < n; i++) {
 		int ok = isfinite(y[i]);
 		for (size_t k = 0; k < d; k++)
@@ -410,8 +427,6 @@ struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 	gp->alpha = xmalloc(n * sizeof *gp->alpha);
 	gp->u = xmalloc(n * d * sizeof *gp->u);
 	gp->l = xmalloc(n * n * sizeof *gp->l);
-	gp->ws_l = xmalloc(n * n * sizeof *gp->ws_l);
-	gp->ws = xmalloc((3 * n * n + 2 * n * d + 2 * n) * sizeof *gp->ws);
 	memcpy(gp->x, x, n * d * sizeof *gp->x);
 	memcpy(gp->y, y, n * sizeof *gp->y);
 
@@ -423,6 +438,71 @@ struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 		gp_free(gp);
 		return NULL;
 	}
+	return gp;
+}
+
+static int all_finite(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return 0;
+	return 1;
+}
+
+struct gp *gp_from_parts(enum gp_kernel kernel, size_t n, size_t d,
+			 const double *x, const double *y,
+			 const double *theta, const double *l,
+			 const double *alpha, double jitter,
+			 struct pal_error *err)
+{
+	const char *bad = NULL;
+
+	if (sizes_ok(n, d, err) != 0 || theta_ok(d, theta, err) != 0)
+		return NULL;
+	if (!all_finite(x, n * d))
+		bad = "an input";
+	else if (!all_finite(y, n))
+		bad = "an output";
+	else if (!all_finite(alpha, n))
+		bad = "alpha";
+	else if (!isfinite(jitter) || jitter < 0)
+		bad = "the jitter";
+	for (size_t i = 0; i < n && !bad; i++) {
+		if (!all_finite(l + i * n, i + 1))
+			bad = "the cholesky factor";
+		else if (!(l[i * n + i] > 0))
+			bad = "the cholesky factor's diagonal";
+	}
+	if (bad) {
+		pal_seterr(err, PAL_ERR_NUMERIC, 0, "%s of the gaussian process "
+			   "is not %s (gp)", bad,
+			   strstr(bad, "diagonal") ? "positive" :
+			   strstr(bad, "jitter") ? "finite and >= 0" : "finite");
+		return NULL;
+	}
+	struct gp *gp = xcalloc(1, sizeof *gp);
+	gp->kernel = kernel;
+	gp->n = n;
+	gp->d = d;
+	gp->theta = xmalloc((d + 2) * sizeof *gp->theta);
+	gp->x = xmalloc(n * d * sizeof *gp->x);
+	gp->y = xmalloc(n * sizeof *gp->y);
+	gp->alpha = xmalloc(n * sizeof *gp->alpha);
+	gp->u = xmalloc(n * d * sizeof *gp->u);
+	gp->l = xcalloc(n * n, sizeof *gp->l);
+	memcpy(gp->theta, theta, (d + 2) * sizeof *theta);
+	memcpy(gp->x, x, n * d * sizeof *gp->x);
+	memcpy(gp->y, y, n * sizeof *gp->y);
+	memcpy(gp->alpha, alpha, n * sizeof *gp->alpha);
+	for (size_t i = 0; i < n; i++)
+		memcpy(gp->l + i * n, l + i * n, (i + 1) * sizeof *gp->l);
+	scale_inputs(n, d, theta, x, gp->u);
+	gp->jitter = jitter;
+	double ya = 0;
+	for (size_t i = 0; i < n; i++)
+		ya += y[i] * alpha[i];
+	gp->lml = -0.5 * ya - 0.5 * la_cholesky_logdet(n, gp->l, n) -
+		  0.5 * (double)n * LOG_2PI;
 	return gp;
 }
 

@@ -97,7 +97,8 @@ struct gp {
 	double jitter;		/* added to K's diagonal at the fit; 0 mostly */
 	/* workspace of gp_lml and gp_set_theta, kept from call to call (a
 	 * fresh 8 MB buffer costs more in page faults than a Cholesky of
-	 * 1000 rows): 3n² + 2nd + 2n doubles, and n² for the next factor */
+	 * 1000 rows): 3n² + 2nd + 2n doubles, and n² for the next factor;
+	 * allocated when gp_lml or gp_set_theta first runs */
 	double *ws, *ws_l;
 };
 
@@ -116,6 +117,26 @@ struct gp *gp_new(enum gp_kernel kernel, size_t n, size_t d,
 		  const double *x, const double *y, const double *theta,
 		  struct pal_error *err);
 void gp_free(struct gp *gp);
+
+/*
+ * A GP rebuilt from the parts of a fitted one, as a model file keeps them
+ * (model.h, model_read_gp): kernel, n rows x (n×d) with outputs y (n),
+ * theta (d + 2), the lower Cholesky factor l of K + jitter (n×n,
+ * row-major; its strict upper triangle is not read), alpha = K⁻¹y (n)
+ * and the jitter the fit added.  Everything is copied; u = x / l_k is
+ * computed as a fit computes it and the lml from l and alpha; nothing is
+ * factored, so predictions do not depend on the BLAS of this machine and
+ * are bit for bit those of the GP whose parts these are.  The workspace
+ * of gp_lml and gp_set_theta is allocated when one of them first runs.
+ * Errors: n = 0, d = 0 (PAL_ERR_USAGE), n > GP_MAX_N (PAL_ERR_LIMIT), a
+ * value that is not finite, a theta beyond ±700, a negative jitter or a
+ * diagonal of l that is not positive (PAL_ERR_NUMERIC).
+ */
+struct gp *gp_from_parts(enum gp_kernel kernel, size_t n, size_t d,
+			 const double *x, const double *y,
+			 const double *theta, const double *l,
+			 const double *alpha, double jitter,
+			 struct pal_error *err);
 
 /* Fit at theta (d + 2 doubles): factor, alpha, lml.  On failure the GP
  * keeps its previous fit. */

@@ -728,3 +728,178 @@ fail:
 	model_mlp_free(mm);
 	return -1;
 }
+
+/* ---- the Gaussian process ------------------------------------------------ */
+
+int model_write_gp(struct pal_writer *w, const struct model_gp *mg,
+		   const struct pal_kv *extra, uint32_t nextra,
+		   struct pal_error *err)
+{
+	const struct gp *gp = mg->gp;
+	size_t n = gp->n, d = gp->d;
+	enum { NK = 9 };
+	char num[3][24], *vals[6];
+	struct pal_kv *kv;
+	struct model_array a[4] = {
+		{ .name = "x", .dtype = PAL_F64, .ndim = 2,
+		  .shape = { n, d }, .data = gp->x },
+		{ .name = "y", .dtype = PAL_F64, .ndim = 1, .shape = { n },
+		  .data = gp->y },
+		{ .name = "alpha", .dtype = PAL_F64, .ndim = 1,
+		  .shape = { n }, .data = gp->alpha },
+		{ .name = "chol", .dtype = PAL_F64, .ndim = 1,
+		  .shape = { n * (n + 1) / 2 } },
+	};
+	double *chol;
+	int rc;
+
+	if (!scaling_ok(mg->x_mean, mg->x_std, d) ||
+	    !scaling_ok(&mg->y_mean, &mg->y_std, 1))
+		return pal_seterr(err, PAL_ERR_USAGE, 0, "a gaussian process's "
+				  "scaling must be finite, its std positive");
+	chol = xmalloc(n * (n + 1) / 2 * sizeof(*chol));
+	for (size_t i = 0, p = 0; i < n; p += i + 1, i++)
+		memcpy(chol + p, gp->l + i * n, (i + 1) * sizeof(*chol));
+	a[3].data = chol;
+	snprintf(num[0], sizeof(num[0]), "%zu", d);
+	snprintf(num[1], sizeof(num[1]), "%zu", n);
+	snprintf(num[2], sizeof(num[2]), "%.17g", gp->jitter);
+	vals[0] = model_format_doubles(gp->theta, d + 2);
+	vals[1] = model_format_doubles(mg->x_mean, d);
+	vals[2] = model_format_doubles(mg->x_std, d);
+	vals[3] = model_format_doubles(&mg->y_mean, 1);
+	vals[4] = model_format_doubles(&mg->y_std, 1);
+	kv = xcalloc(NK + nextra, sizeof(*kv));
+	kv[0] = (struct pal_kv){ (char *)"d", num[0] };
+	kv[1] = (struct pal_kv){ (char *)"kernel",
+				 (char *)gp_kernel_name(gp->kernel) };
+	kv[2] = (struct pal_kv){ (char *)"n", num[1] };
+	kv[3] = (struct pal_kv){ (char *)"theta", vals[0] };
+	kv[4] = (struct pal_kv){ (char *)"jitter", num[2] };
+	kv[5] = (struct pal_kv){ (char *)"x_mean", vals[1] };
+	kv[6] = (struct pal_kv){ (char *)"x_std", vals[2] };
+	kv[7] = (struct pal_kv){ (char *)"y_mean", vals[3] };
+	kv[8] = (struct pal_kv){ (char *)"y_std", vals[4] };
+	memcpy(kv + NK, extra, nextra * sizeof(*extra));
+	rc = model_write(w, "gp", kv, NK + nextra, a, 4, err);
+	free(kv);
+	free(chol);
+	for (int i = 0; i < 5; i++)
+		free(vals[i]);
+	return rc;
+}
+
+void model_gp_free(struct model_gp *mg)
+{
+	gp_free(mg->gp);
+	free(mg->x_mean);
+	free(mg->x_std);
+	memset(mg, 0, sizeof(*mg));
+}
+
+/* Whether the n values at p are finite. */
+static int finite_all(const double *p, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (!isfinite(p[i]))
+			return 0;
+	return 1;
+}
+
+int model_read_gp(const struct model *m, struct model_gp *mg,
+		  struct pal_error *err)
+{
+	uint64_t d, n, shape[2];
+	enum gp_kernel kernel;
+	const char *s;
+	const struct model_array *ax, *ay, *aa, *ac;
+	double *theta = NULL, jitter, *l = NULL;
+	const double *chol;
+	struct pal_error e2;
+
+	memset(mg, 0, sizeof(*mg));
+	if (strcmp(m->type, "gp"))
+		return pal_seterr(err, PAL_ERR_MISMATCH, 0, "'%s' is a model "
+				  "of type %s, not gp", m->name, m->type);
+	if (model_get_u64(m, "d", 1, 1000000, &d, err) < 0)
+		return -1;
+	s = model_get(m, "kernel");
+	if (!s)
+		return lacks(m, "kernel", err);
+	if (gp_kernel_parse(s, &kernel, &e2) < 0)
+		return pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad kernel=%s in the "
+				  "model (%s)", s, m->name);
+	if (model_get_u64(m, "n", 1, GP_MAX_N, &n, err) < 0)
+		return -1;
+	theta = xmalloc((d + 2) * sizeof(*theta));
+	mg->x_mean = xmalloc(d * sizeof(double));
+	mg->x_std = xmalloc(d * sizeof(double));
+	if (model_get_doubles(m, "theta", d + 2, theta, err) < 0 ||
+	    model_get_doubles(m, "jitter", 1, &jitter, err) < 0 ||
+	    model_get_doubles(m, "x_mean", d, mg->x_mean, err) < 0 ||
+	    model_get_doubles(m, "x_std", d, mg->x_std, err) < 0 ||
+	    model_get_doubles(m, "y_mean", 1, &mg->y_mean, err) < 0 ||
+	    model_get_doubles(m, "y_std", 1, &mg->y_std, err) < 0)
+		goto fail;
+	for (uint64_t k = 0; k < d + 2; k++)
+		if (fabs(theta[k]) > 700) {
+			pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad theta in the "
+				   "model: %g is not a logarithm of a double "
+				   "(%s)", theta[k], m->name);
+			goto fail;
+		}
+	if (jitter < 0) {
+		pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad jitter in the model: "
+			   "negative (%s)", m->name);
+		goto fail;
+	}
+	if (!scaling_ok(mg->x_mean, mg->x_std, d) ||
+	    !scaling_ok(&mg->y_mean, &mg->y_std, 1)) {
+		pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad scaling in the model: "
+			   "a std is not positive (%s)", m->name);
+		goto fail;
+	}
+	shape[0] = n;
+	shape[1] = d;
+	if (!(ax = model_array_get(m, "x", PAL_F64, 2, shape, err)) ||
+	    !(ay = model_array_get(m, "y", PAL_F64, 1, shape, err)) ||
+	    !(aa = model_array_get(m, "alpha", PAL_F64, 1, shape, err)))
+		goto fail;
+	shape[0] = n * (n + 1) / 2;
+	if (!(ac = model_array_get(m, "chol", PAL_F64, 1, shape, err)))
+		goto fail;
+	if (!finite_all(ax->data, n * d) || !finite_all(ay->data, n) ||
+	    !finite_all(aa->data, n) || !finite_all(ac->data, shape[0])) {
+		pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad gaussian process in "
+			   "the model: an array holds a value that is not "
+			   "finite (%s)", m->name);
+		goto fail;
+	}
+	chol = ac->data;
+	l = xcalloc(n * n, sizeof(*l));
+	for (uint64_t i = 0, p = 0; i < n; p += i + 1, i++) {
+		if (!(chol[p + i] > 0)) {
+			pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad gaussian "
+				   "process in the model: its cholesky factor "
+				   "has %g on the diagonal, row %llu (%s)",
+				   chol[p + i], (unsigned long long)i, m->name);
+			goto fail;
+		}
+		memcpy(l + i * n, chol + p, (i + 1) * sizeof(*l));
+	}
+	mg->gp = gp_from_parts(kernel, n, d, ax->data, ay->data, theta, l,
+			       aa->data, jitter, &e2);
+	if (!mg->gp) {
+		pal_seterr(err, PAL_ERR_CORRUPT, 0, "bad gaussian process in "
+			   "the model: %s (%s)", e2.msg, m->name);
+		goto fail;
+	}
+	free(theta);
+	free(l);
+	return 0;
+fail:
+	free(theta);
+	free(l);
+	model_gp_free(mg);
+	return -1;
+}

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "gp.h"
 #include "mlp.h"
 #include "stream.h"
 
@@ -175,5 +176,55 @@ int model_read_mlp(const struct model *m, struct model_mlp *mm,
 		   struct pal_error *err);
 /* Free what model_read_mlp allocated (not theta). */
 void model_mlp_free(struct model_mlp *mm);
+
+/* ---- the Gaussian process (model=gp) -------------------------------------
+ *
+ * Keys, in this order, then the caller's extra keys:
+ *
+ *	d=D  kernel=rbf|matern52  n=N
+ *	theta=D+2 numbers		log l_1..l_D, log sf2, log sn2 (gp.h)
+ *	jitter=J			added to K's diagonal at the fit (>= 0)
+ *	x_mean=D numbers  x_std=D numbers	inputs standardised as
+ *						(x - x_mean) / x_std
+ *	y_mean=1 number  y_std=1 number	output: y = y_mean + y_std f
+ *
+ * Arrays, all f64:
+ *
+ *	x	(N, D)		the standardised training inputs
+ *	y	(N)		the standardised training outputs
+ *	alpha	(N)		K^-1 y
+ *	chol	(N(N+1)/2)	the lower Cholesky factor L of K + (sn2 +
+ *				jitter) I, row by row: L[i][0..i], i = 0..N-1
+ *
+ * A reader rebuilds the GP from these (gp_from_parts) without factoring:
+ * its predictions are those of the GP that was written, bit for bit.
+ */
+struct model_gp {
+	struct gp *gp;		/* write: the fitted GP; read: rebuilt */
+	double *x_mean, *x_std;	/* d each */
+	double y_mean, y_std;
+};
+
+/*
+ * Write mg's GP (its x, y, theta, factor, alpha and jitter as they are)
+ * with extra[0..nextra) after its keys.  Refused (PAL_ERR_USAGE) when a
+ * mean is not finite or a std not positive and finite.
+ */
+int model_write_gp(struct pal_writer *w, const struct model_gp *mg,
+		   const struct pal_kv *extra, uint32_t nextra,
+		   struct pal_error *err);
+/*
+ * The GP of m (read with model_read) into mg: the GP rebuilt by
+ * gp_from_parts and the scaling, all mg's (model_gp_free frees them; m
+ * may be freed at once).  -1 for a model of another type
+ * (PAL_ERR_MISMATCH), a missing or bad key, an array of another shape
+ * than the keys give, a value that is not finite, a std that is not
+ * positive, a factor whose diagonal is not positive (PAL_ERR_CORRUPT,
+ * naming the file).
+ */
+int model_read_gp(const struct model *m, struct model_gp *mg,
+		  struct pal_error *err);
+/* Free what model_read_gp allocated, the GP included. */
+void model_gp_free(struct model_gp *mg);
 
 #endif

@@ -148,6 +148,8 @@ int progress_format(const struct progress *p, double elapsed, char *buf,
 			add(buf, cap, &n, ", %s %s/s", a, p->unit);
 		}
 	}
+	if (p->note && p->note[0])
+		add(buf, cap, &n, ", %s", p->note);
 	if (frac > 0 && frac < 1 && elapsed >= 1) {
 		human_time(b, sizeof(b), elapsed * (1 - frac) / frac);
 		add(buf, cap, &n, ", ETA %s", b);

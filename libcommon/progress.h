@@ -1,7 +1,7 @@
 /*
  * progress.h: one line of progress on standard error, for programs with
- * long work (pal-cat of big inputs, pal-gen, pal-select, pal-label; later
- * pal-train's epochs).
+ * long work (pal-cat of big inputs, pal-gen, pal-select, pal-label, pal-train's
+ * epochs).
  *
  * On a terminal the line is redrawn in place, at most 10 times a second,
  * and cleared at the end, so that it leaves nothing behind:
@@ -45,6 +45,10 @@ struct progress {
 	uint64_t frames;		/* frames read, if counted */
 	uint64_t bytes;			/* bytes read */
 	uint64_t total_bytes;		/* bytes in all (input files' size) */
+	const char *note;		/* appended after the rate, or NULL:
+					 * what the counters cannot say
+					 * ("loss 0.012, val 0.015"); the
+					 * caller's, read at each draw */
 
 	/* Private. */
 	const char *unit;		/* "rows", "points", "epochs" */

@@ -33,6 +33,18 @@ _pal_values()
 		echo branin hartmann6 ackley rosenbrock mueller-brown lj toy ;;
 	pal-label:--on-fail)
 		echo keep skip abort ;;
+	pal-train:--model)
+		echo mlp gp ;;
+	pal-train:--activation)
+		echo tanh relu silu ;;
+	pal-train:--optimizer)
+		echo adam sgd momentum rmsprop adadelta ;;
+	pal-train:--precision)
+		echo f32 f64 ;;
+	pal-train:--kernel)
+		echo rbf matern52 ;;
+	pal-train:--parallel)
+		echo members data downpour easgd ;;
 	esac
 }
 

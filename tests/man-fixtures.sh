@@ -9,6 +9,7 @@ printf 'id,x.0,x.1,y\n3,0.4,0.9,0.25\n9,0.9,0.9,1.5\n' | pal-cat --from csv -o l
 pal-gen --method sobol --n 16 --bounds -5:10,0:15 --skip 1 -o cand.pal
 # a model, until pal-train writes one: tests/helpers/pal-model-rt.c
 pal-model-rt write >model.pal
+pal-model-rt gp rbf 30 2 1 >gp.pal
 printf '#!/bin/sh\n# a stand-in simulation: y = x0 + x1 for each line of x\nexec awk "{ print \\$1 + \\$2 }"\n' >simulate
 chmod +x simulate
 # The examples name mpirun as on a cluster; here, as root on few cores,

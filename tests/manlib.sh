@@ -14,9 +14,10 @@ synopsis_options() {
 	grep -o 'Fl [^ ]*' | sed 's/^Fl /-/; s/\\-/-/g' | split_opts | sort -u
 }
 
-# The options of a program's usage text (up to its first blank line).
+# The options of a program's usage text (up to its first blank line):
+# optional ones in brackets, required ones ("--model file") after a blank.
 usage_options() {
-	"$1" --help | sed '/^$/q' | grep -o '\[-[-a-zA-Z]*' | sed 's/^\[//' |
+	"$1" --help | sed '/^$/q' | grep -o '[[ ]-[-a-zA-Z]*' | sed 's/^[[ ]//' |
 	split_opts | sort -u
 }
 

@@ -40,6 +40,12 @@ test_expect_success 'option values are those each program accepts' '
 	pal-select --by --top 1
 	pal-select --reduce --top 1
 	pal-label --on-fail --builtin toy
+	pal-train --model
+	pal-train --activation
+	pal-train --optimizer
+	pal-train --precision
+	pal-train --kernel --model gp
+	pal-train --parallel
 	EOF
 '
 

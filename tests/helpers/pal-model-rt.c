@@ -9,10 +9,26 @@
  *					non-finite rows) and print the counts,
  *					then each row as TSV: id, x..., y...,
  *					grad...
+ *	pal-model-rt mlp M D LAYERS K ACT DTYPE SEED [CAL]
+ *					an MLP committee on stdout: M members,
+ *					D inputs, hidden LAYERS ("6,3", "-" for
+ *					none), K outputs, ACT, DTYPE f32|f64,
+ *					every parameter uniform in [-1, 1] from
+ *					SEED, x_mean_j = 0.1 j, x_std_j = 0.5 +
+ *					0.25 j, y_mean_j = 1 + j, y_std_j = 2 + j,
+ *					calibration CAL (default 1)
+ *	pal-model-rt gp KERNEL N D SEED [fit]
+ *					a Gaussian process on stdout: N rows of
+ *					x uniform in [-2, 2]^D from SEED, y =
+ *					sum_j sin(1.5 x_j) + 0.01 noise, both
+ *					standardised (the scaling stored), at
+ *					the default hyper-parameters or, with
+ *					"fit", at those gp_optimize finds
  *
  * Errors are the library's messages, with exit status 1.
  */
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +38,8 @@
 #include "io.h"
 #include "mlp.h"
 #include "model.h"
+#include "num.h"
+#include "rng.h"
 #include "stream.h"
 #include "table.h"
 #include "banned.h"
@@ -128,6 +146,134 @@ static int cmd_table(const char *path, int skip)
 	return 0;
 }
 
+/* The number s in [min, max], or die. */
+static uint64_t num_arg(const char *s, uint64_t min, uint64_t max)
+{
+	const char *why;
+	uint64_t v = parse_u64(s, min, max, &why);
+
+	if (why)
+		die("'%s': %s", s, why);
+	return v;
+}
+
+/* A committee of the shape given, parameters uniform in [-1, 1]. */
+static int cmd_mlp(char **a, int n)
+{
+	int m = (int)num_arg(a[0], 1, 64);
+	int d = (int)num_arg(a[1], 1, 1000);
+	int k = (int)num_arg(a[3], 1, 100);
+	int act = mlp_act_parse(a[4]), dtype = pal_dtype_parse(a[5]);
+	uint64_t seed = num_arg(a[6], 0, UINT64_MAX);
+	int hid[MLP_MAX_HIDDEN], nh = 0;
+	struct pal_writer *w = xwriter(1, "stdout", 0);
+	struct model_mlp mm;
+	struct pal_error e;
+	struct rng rng;
+
+	for (const char *p = a[2]; strcmp(a[2], "-") && nh < MLP_MAX_HIDDEN;) {
+		char num[16];
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+
+		snprintf(num, sizeof(num), "%.*s", (int)len, p);
+		hid[nh++] = (int)num_arg(num, 1, 4096);
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	memset(&mm, 0, sizeof(mm));
+	if (act < 0 || (dtype != PAL_F32 && dtype != PAL_F64))
+		die("bad activation or dtype");
+	if (mlp_init(&mm.net, m, d, nh, hid, k, act, &e) < 0)
+		die("%s", e.msg);
+	rng_seed(&rng, seed, 0);
+	if (dtype == PAL_F32) {
+		float *t = xmalloc(mm.net.np * sizeof(*t));
+
+		for (size_t i = 0; i < mm.net.np; i++)
+			t[i] = (float)(2 * rng_uniform(&rng) - 1);
+		mm.theta = t;
+	} else {
+		double *t = xmalloc(mm.net.np * sizeof(*t));
+
+		for (size_t i = 0; i < mm.net.np; i++)
+			t[i] = 2 * rng_uniform(&rng) - 1;
+		mm.theta = t;
+	}
+	mm.dtype = dtype;
+	mm.x_mean = xmalloc((size_t)d * sizeof(double));
+	mm.x_std = xmalloc((size_t)d * sizeof(double));
+	mm.y_mean = xmalloc((size_t)k * sizeof(double));
+	mm.y_std = xmalloc((size_t)k * sizeof(double));
+	for (int j = 0; j < d; j++) {
+		mm.x_mean[j] = 0.1 * j;
+		mm.x_std[j] = 0.5 + 0.25 * j;
+	}
+	for (int j = 0; j < k; j++) {
+		mm.y_mean[j] = 1 + j;
+		mm.y_std[j] = 2 + j;
+	}
+	{
+		const char *why = NULL;
+
+		mm.calibration = n > 7 ? parse_double(a[7], &why) : 1;
+		if (why)
+			die("'%s': %s", a[7], why);
+	}
+	if (model_write_mlp(w, &mm, NULL, 0, &e) < 0)
+		die("%s", e.msg);
+	pal_writer_free(w);
+	free((void *)mm.theta);
+	free(mm.x_mean), free(mm.x_std), free(mm.y_mean), free(mm.y_std);
+	mlp_free(&mm.net);
+	return 0;
+}
+
+/* A GP on rows of a smooth function. */
+static int cmd_gp(char **a, int n)
+{
+	enum gp_kernel kern;
+	size_t rows = num_arg(a[1], 1, GP_MAX_N);
+	size_t d = num_arg(a[2], 1, 100);
+	uint64_t seed = num_arg(a[3], 0, UINT64_MAX);
+	double *x = xmalloc(rows * d * sizeof(*x)), *y = xmalloc(rows * 8);
+	double *gxm = xmalloc(d * sizeof(*gxm));
+	double *gxs = xmalloc(d * sizeof(*gxs));
+	double gym, gys;
+	struct pal_writer *w = xwriter(1, "stdout", 0);
+	struct model_gp mg;
+	struct pal_error e;
+	struct rng rng;
+
+	if (gp_kernel_parse(a[0], &kern, &e) < 0)
+		die("%s", e.msg);
+	rng_seed(&rng, seed, 0);
+	for (size_t i = 0; i < rows; i++) {
+		y[i] = 0.01 * rng_normal(&rng);
+		for (size_t j = 0; j < d; j++) {
+			x[i * d + j] = 4 * rng_uniform(&rng) - 2;
+			y[i] += sin(1.5 * x[i * d + j]);
+		}
+	}
+	gp_standardize(rows, d, x, gxm, gxs);
+	gp_standardize(rows, 1, y, &gym, &gys);
+	mg.gp = gp_new(kern, rows, d, x, y, NULL, &e);
+	if (!mg.gp || (n > 4 && !strcmp(a[4], "fit") &&
+		       gp_optimize(mg.gp, NULL, NULL, &e) < 0))
+		die("%s", e.msg);
+	mg.x_mean = gxm;
+	mg.x_std = gxs;
+	mg.y_mean = gym;
+	mg.y_std = gys;
+	if (model_write_gp(w, &mg, NULL, 0, &e) < 0)
+		die("%s", e.msg);
+	pal_writer_free(w);
+	gp_free(mg.gp);
+	free(x), free(y), free(gxm), free(gxs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pal_init("pal-model-rt");
@@ -139,5 +285,11 @@ int main(int argc, char **argv)
 		return cmd_table(argv[2], 0);
 	if (argc == 4 && !strcmp(argv[1], "table") && !strcmp(argv[2], "-s"))
 		return cmd_table(argv[3], 1);
-	usage_die("usage: pal-model-rt write | check FILE | table [-s] FILE");
+	if ((argc == 9 || argc == 10) && !strcmp(argv[1], "mlp"))
+		return cmd_mlp(argv + 2, argc - 2);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "gp"))
+		return cmd_gp(argv + 2, argc - 2);
+	usage_die("usage: pal-model-rt write | check FILE | table [-s] FILE | "
+		  "mlp M D LAYERS K ACT DTYPE SEED [CAL] | gp KERNEL N D SEED "
+		  "[fit]");
 }

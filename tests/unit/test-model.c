@@ -4,13 +4,17 @@
  * the same model gives the same bytes; a data stream, another kind, a newer
  * model_version, a stream cut at every byte, every flipped byte, missing
  * keys, wrong array sizes and declarations the frames do not keep are
- * refused with their messages.
+ * refused with their messages.  A Gaussian process (rbf and matern52)
+ * comes back with its parts bit for bit and predicts the same bits as the
+ * GP that was written (gp_from_parts); a GP model with a bad part is
+ * refused naming the file.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gp.h"
 #include "mlp.h"
 #include "model.h"
 #include "stream.h"
@@ -457,10 +461,246 @@ static void test_refused(void)
 	mlp_free(&mm.net);
 }
 
+/* ---- the Gaussian process ------------------------------------------------ */
+
+enum { GN = 23, GD = 3, GQ = 300 };
+static double gxm[GD] = { 0.25, -3, 1e5 }, gxs[GD] = { 1.5, 0.125, 7 };
+
+/* A GP on GN rows of a smooth function of GD inputs, at a fixed theta. */
+static struct gp *make_gp(enum gp_kernel kern)
+{
+	double x[GN * GD], y[GN], theta[GD + 2] = { 0.3, -0.2, 0.1, 0.4,
+						   -6 };
+	struct pal_error e;
+	struct gp *gp;
+
+	for (int i = 0; i < GN; i++) {
+		for (int k = 0; k < GD; k++)
+			x[i * GD + k] = sin(1.7 * i + 0.9 * k + 0.3 * i * k);
+		y[i] = cos(x[i * GD]) + x[i * GD + 1] * x[i * GD + 2];
+	}
+	gp = gp_new(kern, GN, GD, x, y, theta, &e);
+	if (!gp) {
+		diag("gp_new: %s", e.msg);
+		abort();
+	}
+	return gp;
+}
+
+static struct buf write_gp(struct gp *gp)
+{
+	struct pal_kv extra[1] = { { (char *)"restarts", (char *)"3" } };
+	struct model_gp mg = { gp, gxm, gxs, -1.0 / 3, 2.5 };
+	struct pal_writer *w = pal_writer_mem("m.pal", 0);
+	struct pal_error e;
+
+	if (model_write_gp(w, &mg, extra, 1, &e) < 0) {
+		diag("model_write_gp: %s", e.msg);
+		abort();
+	}
+	return take(w);
+}
+
+/* Whether a and b predict the same bits at GQ rows (mean, std, grad). */
+static int same_predictions(const struct gp *a, const struct gp *b)
+{
+	double *q = malloc(GQ * GD * sizeof(double));
+	double *r[2][3];
+	const struct gp *g[2] = { a, b };
+	int same;
+
+	for (int i = 0; i < GQ * GD; i++)
+		q[i] = 2 * sin(0.37 * i + 0.1);
+	for (int j = 0; j < 2; j++) {
+		r[j][0] = malloc(GQ * sizeof(double));
+		r[j][1] = malloc(GQ * sizeof(double));
+		r[j][2] = malloc(GQ * GD * sizeof(double));
+		gp_predict(g[j], GQ, q, r[j][0], r[j][1], r[j][2]);
+	}
+	same = !memcmp(r[0][0], r[1][0], GQ * sizeof(double)) &&
+	       !memcmp(r[0][1], r[1][1], GQ * sizeof(double)) &&
+	       !memcmp(r[0][2], r[1][2], GQ * GD * sizeof(double));
+	for (int j = 0; j < 2; j++)
+		for (int c = 0; c < 3; c++)
+			free(r[j][c]);
+	free(q);
+	return same;
+}
+
+/* The value of key in m, replaced (the old one freed). */
+static void set_key(struct model *m, const char *key, const char *v)
+{
+	for (uint32_t i = 0; i < m->nkv; i++)
+		if (!strcmp(m->kv[i].key, key)) {
+			free(m->kv[i].value);
+			m->kv[i].value = strdup(v);
+			return;
+		}
+	abort();
+}
+
+static struct model_array *arr_of(struct model *m, const char *name)
+{
+	for (uint32_t i = 0; i < m->narr; i++)
+		if (!strcmp(m->arr[i].name, name))
+			return &m->arr[i];
+	abort();
+}
+
+/* Read b, spoil it with what (0..), and expect model_read_gp to refuse it
+ * with msg. */
+static void gp_refused(const struct buf *b, int what, const char *msg,
+		       const char *desc)
+{
+	struct model m;
+	struct model_gp mg;
+	struct pal_error e = { 0 };
+	int rc;
+
+	if (read_model(b->p, b->n, &m, &e) < 0)
+		abort();
+	switch (what) {
+	case 0: set_key(&m, "x_std", "1.5,0,7"); break;
+	case 1: ((double *)arr_of(&m, "chol")->data)[2] = -0.5; break;
+	case 2: ((double *)arr_of(&m, "alpha")->data)[4] = NAN; break;
+	case 3: set_key(&m, "n", "22"); break;
+	case 4: set_key(&m, "theta", "0.3,-0.2,0.1,0.4"); break;
+	case 5: set_key(&m, "kernel", "linear"); break;
+	case 6: strcpy(m.type, "mlp"); break;
+	case 7: set_key(&m, "jitter", "-1e-9"); break;
+	case 8: arr_of(&m, "x")->dtype = PAL_F32; break;
+	case 9: set_key(&m, "y_std", "inf"); break;
+	}
+	rc = model_read_gp(&m, &mg, &e);
+	CHECK(rc < 0 && !strcmp(e.msg, msg) &&
+	      e.kind == (what == 6 ? PAL_ERR_MISMATCH : PAL_ERR_CORRUPT),
+	      "gp refused: %s: %s", desc, esc(e.msg));
+	if (rc == 0)
+		model_gp_free(&mg);
+	model_free(&m);
+}
+
+static void test_gp(void)
+{
+	static const enum gp_kernel kerns[2] = { GP_RBF, GP_MATERN52 };
+
+	for (int ki = 0; ki < 2; ki++) {
+		const char *kn = gp_kernel_name(kerns[ki]);
+		struct gp *gp = make_gp(kerns[ki]), *parts;
+		struct buf b = write_gp(gp), b2 = write_gp(gp);
+		struct model_gp back;
+		struct pal_error e = { 0 };
+		struct model m;
+		int rc, ok;
+
+		CHECK(b.n == b2.n && !memcmp(b.p, b2.p, b.n),
+		      "gp %s: the same GP, the same %zu bytes", kn, b.n);
+		parts = gp_from_parts(gp->kernel, gp->n, gp->d, gp->x, gp->y,
+				      gp->theta, gp->l, gp->alpha, gp->jitter,
+				      &e);
+		CHECK(parts && same_predictions(gp, parts) &&
+		      parts->lml == gp->lml,
+		      "gp %s: gp_from_parts of a fitted GP predicts its mean, "
+		      "std and gradient bit for bit, lml %.17g", kn,
+		      parts ? parts->lml : NAN);
+		gp_free(parts);
+		rc = read_model(b.p, b.n, &m, &e);
+		rc = rc ? rc : model_read_gp(&m, &back, &e);
+		CHECK(rc == 0 && !strcmp(m.type, "gp"),
+		      "gp %s: read back (%s)", kn, rc ? e.msg : "ok");
+		if (rc) {
+			gp_free(gp);
+			free(b.p);
+			free(b2.p);
+			continue;
+		}
+		ok = back.gp->kernel == gp->kernel && back.gp->n == GN &&
+		     back.gp->d == GD &&
+		     !memcmp(back.gp->theta, gp->theta, (GD + 2) * 8) &&
+		     !memcmp(back.gp->x, gp->x, GN * GD * 8) &&
+		     !memcmp(back.gp->y, gp->y, GN * 8) &&
+		     !memcmp(back.gp->alpha, gp->alpha, GN * 8) &&
+		     back.gp->jitter == gp->jitter;
+		for (int i = 0; i < GN; i++)
+			ok = ok && !memcmp(back.gp->l + i * GN, gp->l + i * GN,
+					   (size_t)(i + 1) * 8);
+		CHECK(ok, "gp %s: kernel, theta, x, y, alpha, the factor and "
+		      "the jitter come back bit for bit", kn);
+		CHECK(!memcmp(back.x_mean, gxm, sizeof(gxm)) &&
+		      !memcmp(back.x_std, gxs, sizeof(gxs)) &&
+		      back.y_mean == -1.0 / 3 && back.y_std == 2.5 &&
+		      !strcmp(model_get(&m, "restarts"), "3") &&
+		      !strcmp(model_get(&m, "kernel"), kn),
+		      "gp %s: scaling and extra keys come back", kn);
+		CHECK(same_predictions(gp, back.gp),
+		      "gp %s: the GP read back predicts the written one's "
+		      "bits", kn);
+		model_free(&m);
+		CHECK(same_predictions(gp, back.gp),
+		      "gp %s: and still does once the model is freed", kn);
+		model_gp_free(&back);
+		if (ki == 0) {
+			gp_refused(&b, 0, "bad scaling in the model: a std is "
+				   "not positive (m.pal)", "x_std 0");
+			gp_refused(&b, 1, "bad gaussian process in the model: "
+				   "its cholesky factor has -0.5 on the "
+				   "diagonal, row 1 (m.pal)", "a negative "
+				   "diagonal");
+			gp_refused(&b, 2, "bad gaussian process in the model: "
+				   "an array holds a value that is not finite "
+				   "(m.pal)", "NaN in alpha");
+			gp_refused(&b, 3, "array x is f64 23,3, not f64 22,3 "
+				   "(m.pal)", "n other than the arrays'");
+			gp_refused(&b, 4, "bad theta in the model: not the "
+				   "right count of numbers, 5 wanted (m.pal)",
+				   "theta short");
+			gp_refused(&b, 5, "bad kernel=linear in the model "
+				   "(m.pal)", "unknown kernel");
+			gp_refused(&b, 6, "'m.pal' is a model of type mlp, not "
+				   "gp", "another type");
+			gp_refused(&b, 7, "bad jitter in the model: negative "
+				   "(m.pal)", "negative jitter");
+			gp_refused(&b, 8, "array x is f32 23,3, not f64 23,3 "
+				   "(m.pal)", "x of f32");
+			gp_refused(&b, 9, "bad y_std in the model: not finite, "
+				   "1 wanted (m.pal)", "y_std inf");
+		}
+		gp_free(gp);
+		free(b.p);
+		free(b2.p);
+	}
+
+	/* Bad scaling is not written. */
+	struct gp *gp = make_gp(GP_RBF);
+	struct model_gp mg = { gp, gxm, gxs, 0, 0 };
+	struct pal_writer *w = pal_writer_mem("m.pal", 0);
+	struct pal_error e;
+	int rc = model_write_gp(w, &mg, NULL, 0, &e);
+
+	CHECK(rc < 0 && e.kind == PAL_ERR_USAGE && pal_writer_bytes(w) == 0,
+	      "gp: a y_std of 0 refused before a byte is written: %s",
+	      esc(e.msg));
+	pal_writer_free(w);
+	gp_free(gp);
+
+	/* gp_from_parts checks what it is given. */
+	double l[4] = { 1, 0, 0.5, 0 }, x[2] = { 0, 1 }, y[2] = { 1, 2 };
+	double th[3] = { 0, 0, -2 }, al[2] = { 1, 1 };
+
+	gp = gp_from_parts(GP_RBF, 2, 1, x, y, th, l, al, 0, &e);
+	CHECK(!gp && e.kind == PAL_ERR_NUMERIC &&
+	      !strcmp(e.msg, "the cholesky factor's diagonal of the gaussian "
+		      "process is not positive (gp)"),
+	      "gp_from_parts refuses a factor with 0 on its diagonal: %s",
+	      esc(e.msg));
+	gp_free(gp);
+}
+
 int main(void)
 {
 	test_mlp();
 	test_generic();
 	test_refused();
+	test_gp();
 	return done();
 }

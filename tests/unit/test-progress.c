@@ -54,6 +54,14 @@ int main(void)
 	p.total = 100;
 	line_is(&p, 100, "pal-x: 1 of 100 rows (1%), 0.01 rows/s, ETA 2:45:00");
 
+	/* A note (pal-train's losses) goes after the rate, before the ETA. */
+	p.note = "member 1 of 5, loss 0.0123, val 0.0150";
+	line_is(&p, 100, "pal-x: 1 of 100 rows (1%), 0.01 rows/s, member 1 of 5, "
+		"loss 0.0123, val 0.0150, ETA 2:45:00");
+	p.note = "";
+	line_is(&p, 100, "pal-x: 1 of 100 rows (1%), 0.01 rows/s, ETA 2:45:00");
+	p.note = NULL;
+
 	/* A stream read: rows, frames, bytes of a total; the rate in bytes. */
 	memset(&p, 0, sizeof(p));
 	p.unit = "rows";
