@@ -46,25 +46,33 @@ PEERS=$TOP/bench/peers.py
 bench_workdir gp
 
 now() { date +%s.%N; }
-# timed CMD: run CMD (sh -c), print its wall time in seconds.
+# timed CMD: run CMD (sh -c); print its wall time and its CPU time (user
+# and system, every thread, from time(1)) in seconds.
 timed() {
 	t0=$(now)
-	sh -c "$1"
+	/usr/bin/time -f '%U %S' -o time.out sh -c "$1" ||
+		{ echo "$(basename "$0" .sh): failed: $1" >&2; return 1; }
 	t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+	echo "$t0 $t1 $(tail -n 1 time.out)" |
+		awk '{ printf "%.3f %.3f", $2 - $1, $3 + $4 }'
 }
-# best CMD: the least wall time of RUNS runs of CMD.
+# best CMD: the least wall time and the least CPU time of RUNS runs of CMD.
 best() {
-	b=
+	: >best.out
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		t=$(timed "$1")
-		b=$(awk -v a="$t" -v b="$b" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		timed "$1" >>best.out || return 1
+		echo >>best.out
 		i=$((i + 1))
 	done
-	echo "$b"
+	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
+		END { printf "%.3f %.3f", w, c }' best.out
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# ratios "WALL CPU" "WALL0 CPU0": WALL / WALL0 and CPU / CPU0.
+ratios() {
+	echo "$1 $2" | awk '{ printf "%.2f %.2f", $1 / $3, $2 / ($4 > 0 ? $4 : 0.001) }'
+}
+row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -86,20 +94,19 @@ for t in $THREADS; do
 	t_pal=$(best "pal-train --model gp --kernel rbf --restarts 0 \
 		-i train.pal -o gp.pal 2>train.err")
 	p_pal=$(best "pal-predict --model gp.pal -i test.pal -o pal-pred.pal")
-	t_sk=$(get fit_s sk.out)
-	p_sk=$(get predict_s sk.out)
+	t_sk="$(get fit_s sk.out) $(get fit_cpu sk.out)"
+	p_sk="$(get predict_s sk.out) $(get predict_cpu sk.out)"
 	e_sk=$("$PY" "$PEERS" rmse sk-pred.pal truth.pal)
 	e_pal=$("$PY" "$PEERS" rmse pal-pred.pal truth.pal)
 
-	printf '%-28s %8s %8s %8s %8s\n' "run" "wall s" "ratio" "target" "RMSE"
-	printf '%-28s %8s %8s %8s %8s\n' "scikit-learn fit" "$t_sk" "1.00" "" "$e_sk"
-	printf '%-28s %8s %8s %8s %8s\n' "pal-train --model gp" "$t_pal" \
-		"$(ratio "$t_pal" "$t_sk")" "<= 0.20" "$e_pal"
-	printf '%-28s %8s %8s %8s\n' "scikit-learn predict" "$p_sk" "1.00" ""
-	printf '%-28s %8s %8s %8s\n' "pal-predict" "$p_pal" \
-		"$(ratio "$p_pal" "$p_sk")" "<= 0.20"
-	echo "(ratio: pal's time / scikit-learn's; RMSE: the mean on the" \
-		"$TEST_ROWS held-out rows against the noise-free function)"
+	row "run" "wall s" "cpu s" "ratio" "cpu" "target" "RMSE"
+	row "scikit-learn fit" $t_sk "1.00" "1.00" "" "$e_sk"
+	row "pal-train --model gp" $t_pal $(ratios "$t_pal" "$t_sk") "<= 0.20" "$e_pal"
+	row "scikit-learn predict" $p_sk "1.00" "1.00" "" ""
+	row "pal-predict" $p_pal $(ratios "$p_pal" "$p_sk") "<= 0.20" ""
+	echo "(ratio, cpu: pal's wall and CPU times / scikit-learn's; RMSE: the" \
+		"mean on the $TEST_ROWS held-out rows against the noise-free" \
+		"function)"
 	echo "scikit-learn: kernel $(get kernel sk.out), log marginal likelihood $(get lml sk.out)"
 	sed 's/^/  /' sk.err
 	echo "pal-train's report:"

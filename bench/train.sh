@@ -48,25 +48,33 @@ PEERS=$TOP/bench/peers.py
 bench_workdir train
 
 now() { date +%s.%N; }
-# timed CMD: run CMD (sh -c), print its wall time in seconds.
+# timed CMD: run CMD (sh -c); print its wall time and its CPU time (user
+# and system, every thread, from time(1)) in seconds.
 timed() {
 	t0=$(now)
-	sh -c "$1"
+	/usr/bin/time -f '%U %S' -o time.out sh -c "$1" ||
+		{ echo "$(basename "$0" .sh): failed: $1" >&2; return 1; }
 	t1=$(now)
-	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+	echo "$t0 $t1 $(tail -n 1 time.out)" |
+		awk '{ printf "%.3f %.3f", $2 - $1, $3 + $4 }'
 }
-# best CMD: the least wall time of RUNS runs of CMD.
+# best CMD: the least wall time and the least CPU time of RUNS runs of CMD.
 best() {
-	b=
+	: >best.out
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		t=$(timed "$1")
-		b=$(awk -v a="$t" -v b="$b" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		timed "$1" >>best.out || return 1
+		echo >>best.out
 		i=$((i + 1))
 	done
-	echo "$b"
+	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
+		END { printf "%.3f %.3f", w, c }' best.out
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# ratios "WALL CPU" "WALL0 CPU0": WALL / WALL0 and CPU / CPU0.
+ratios() {
+	echo "$1 $2" | awk '{ printf "%.2f %.2f", $1 / $3, $2 / ($4 > 0 ? $4 : 0.001) }'
+}
+row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -94,20 +102,19 @@ for t in $THREADS; do
 		--optimizer adam --val-frac 0.1 --precision f32 --seed 0 \
 		-i train.pal -o model.pal 2>train.err")
 	p_pal=$(best "pal-predict --model model.pal -i test.pal -o pal-pred.pal")
-	t_torch=$(get train_s torch.out)
-	p_torch=$(get infer_s torch.out)
+	t_torch="$(get train_s torch.out) $(get train_cpu torch.out)"
+	p_torch="$(get infer_s torch.out) $(get infer_cpu torch.out)"
 	e_torch=$("$PY" "$PEERS" rmse torch-pred.pal truth.pal)
 	e_pal=$("$PY" "$PEERS" rmse pal-pred.pal truth.pal)
 
-	printf '%-28s %8s %8s %8s %8s\n' "run" "wall s" "ratio" "target" "RMSE"
-	printf '%-28s %8s %8s %8s %8s\n' "PyTorch train" "$t_torch" "1.00" "" "$e_torch"
-	printf '%-28s %8s %8s %8s %8s\n' "pal-train" "$t_pal" \
-		"$(ratio "$t_pal" "$t_torch")" "<= 0.20" "$e_pal"
-	printf '%-28s %8s %8s %8s\n' "PyTorch inference" "$p_torch" "1.00" ""
-	printf '%-28s %8s %8s %8s\n' "pal-predict" "$p_pal" \
-		"$(ratio "$p_pal" "$p_torch")" "<= 0.25"
-	echo "(ratio: pal's time / PyTorch's; RMSE: the committee mean on the" \
-		"$TEST_ROWS held-out rows against the noise-free function)"
+	row "run" "wall s" "cpu s" "ratio" "cpu" "target" "RMSE"
+	row "PyTorch train" $t_torch "1.00" "1.00" "" "$e_torch"
+	row "pal-train" $t_pal $(ratios "$t_pal" "$t_torch") "<= 0.20" "$e_pal"
+	row "PyTorch inference" $p_torch "1.00" "1.00" "" ""
+	row "pal-predict" $p_pal $(ratios "$p_pal" "$p_torch") "<= 0.25" ""
+	echo "(ratio, cpu: pal's wall and CPU times / PyTorch's; RMSE: the" \
+		"committee mean on the $TEST_ROWS held-out rows against the" \
+		"noise-free function)"
 	echo "PyTorch: validation RMSE $(get val_rmse torch.out)," \
 		"calibration $(get calibration torch.out)"
 	echo "pal-train's report:"
