@@ -46,17 +46,22 @@ PEERS=$TOP/bench/peers.py
 bench_workdir gp
 
 now() { date +%s.%N; }
-# timed CMD: run CMD (sh -c); print its wall time and its CPU time (user
-# and system, every thread, from time(1)) in seconds.
+# timed CMD: run CMD (sh -c), its standard error into cmd.err (shown if it
+# fails); print its wall time and its CPU time (user and system, every
+# thread, from time(1)) in seconds.
 timed() {
 	t0=$(now)
-	/usr/bin/time -f '%U %S' -o time.out sh -c "$1" ||
-		{ echo "$(basename "$0" .sh): failed: $1" >&2; return 1; }
+	if ! /usr/bin/time -f '%U %S' -o time.out sh -c "$1" 2>cmd.err; then
+		cat cmd.err >&2
+		echo "$(basename "$0" .sh): ${1%% *} failed" >&2
+		return 1
+	fi
 	t1=$(now)
 	echo "$t0 $t1 $(tail -n 1 time.out)" |
 		awk '{ printf "%.3f %.3f", $2 - $1, $3 + $4 }'
 }
-# best CMD: the least wall time and the least CPU time of RUNS runs of CMD.
+# best CMD: the least wall time and the least CPU time of RUNS runs of CMD
+# into best.res.
 best() {
 	: >best.out
 	i=0
@@ -66,12 +71,9 @@ best() {
 		i=$((i + 1))
 	done
 	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
-		END { printf "%.3f %.3f", w, c }' best.out
+		END { printf "%.3f %.3f\n", w, c }' best.out >best.res
 }
-# ratios "WALL CPU" "WALL0 CPU0": WALL / WALL0 and CPU / CPU0.
-ratios() {
-	echo "$1 $2" | awk '{ printf "%.2f %.2f", $1 / $3, $2 / ($4 > 0 ? $4 : 0.001) }'
-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
 row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -91,19 +93,27 @@ for t in $THREADS; do
 	export OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 	echo "threads $t: OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t"
 	"$PY" "$PEERS" sklearn "$t" "$RUNS" train.pal test.pal sk-pred.pal >sk.out 2>sk.err
-	t_pal=$(best "pal-train --model gp --kernel rbf --restarts 0 \
-		-i train.pal -o gp.pal 2>train.err")
-	p_pal=$(best "pal-predict --model gp.pal -i test.pal -o pal-pred.pal")
-	t_sk="$(get fit_s sk.out) $(get fit_cpu sk.out)"
-	p_sk="$(get predict_s sk.out) $(get predict_cpu sk.out)"
+	best "pal-train --model gp --kernel rbf --restarts 0 \
+		-i train.pal -o gp.pal"
+	read -r tw_pal tc_pal <best.res
+	cp cmd.err train.err
+	best "pal-predict --model gp.pal -i test.pal -o pal-pred.pal"
+	read -r pw_pal pc_pal <best.res
+	tw_sk=$(get fit_s sk.out)
+	tc_sk=$(get fit_cpu sk.out)
+	pw_sk=$(get predict_s sk.out)
+	pc_sk=$(get predict_cpu sk.out)
 	e_sk=$("$PY" "$PEERS" rmse sk-pred.pal truth.pal)
 	e_pal=$("$PY" "$PEERS" rmse pal-pred.pal truth.pal)
 
 	row "run" "wall s" "cpu s" "ratio" "cpu" "target" "RMSE"
-	row "scikit-learn fit" $t_sk "1.00" "1.00" "" "$e_sk"
-	row "pal-train --model gp" $t_pal $(ratios "$t_pal" "$t_sk") "<= 0.20" "$e_pal"
-	row "scikit-learn predict" $p_sk "1.00" "1.00" "" ""
-	row "pal-predict" $p_pal $(ratios "$p_pal" "$p_sk") "<= 0.20" ""
+	row "scikit-learn fit" "$tw_sk" "$tc_sk" "1.00" "1.00" "" "$e_sk"
+	row "pal-train --model gp" "$tw_pal" "$tc_pal" \
+		"$(ratio "$tw_pal" "$tw_sk")" "$(ratio "$tc_pal" "$tc_sk")" \
+		"<= 0.20" "$e_pal"
+	row "scikit-learn predict" "$pw_sk" "$pc_sk" "1.00" "1.00" "" ""
+	row "pal-predict" "$pw_pal" "$pc_pal" "$(ratio "$pw_pal" "$pw_sk")" \
+		"$(ratio "$pc_pal" "$pc_sk")" "<= 0.20" ""
 	echo "(ratio, cpu: pal's wall and CPU times / scikit-learn's; RMSE: the" \
 		"mean on the $TEST_ROWS held-out rows against the noise-free" \
 		"function)"

@@ -48,17 +48,22 @@ PEERS=$TOP/bench/peers.py
 bench_workdir train
 
 now() { date +%s.%N; }
-# timed CMD: run CMD (sh -c); print its wall time and its CPU time (user
-# and system, every thread, from time(1)) in seconds.
+# timed CMD: run CMD (sh -c), its standard error into cmd.err (shown if it
+# fails); print its wall time and its CPU time (user and system, every
+# thread, from time(1)) in seconds.
 timed() {
 	t0=$(now)
-	/usr/bin/time -f '%U %S' -o time.out sh -c "$1" ||
-		{ echo "$(basename "$0" .sh): failed: $1" >&2; return 1; }
+	if ! /usr/bin/time -f '%U %S' -o time.out sh -c "$1" 2>cmd.err; then
+		cat cmd.err >&2
+		echo "$(basename "$0" .sh): ${1%% *} failed" >&2
+		return 1
+	fi
 	t1=$(now)
 	echo "$t0 $t1 $(tail -n 1 time.out)" |
 		awk '{ printf "%.3f %.3f", $2 - $1, $3 + $4 }'
 }
-# best CMD: the least wall time and the least CPU time of RUNS runs of CMD.
+# best CMD: the least wall time and the least CPU time of RUNS runs of CMD
+# into best.res.
 best() {
 	: >best.out
 	i=0
@@ -68,12 +73,9 @@ best() {
 		i=$((i + 1))
 	done
 	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
-		END { printf "%.3f %.3f", w, c }' best.out
+		END { printf "%.3f %.3f\n", w, c }' best.out >best.res
 }
-# ratios "WALL CPU" "WALL0 CPU0": WALL / WALL0 and CPU / CPU0.
-ratios() {
-	echo "$1 $2" | awk '{ printf "%.2f %.2f", $1 / $3, $2 / ($4 > 0 ? $4 : 0.001) }'
-}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
 row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -97,21 +99,28 @@ for t in $THREADS; do
 	"$PY" "$PEERS" torch "$t" "$RUNS" train.pal test.pal torch-pred.pal >torch.out
 	[ "$(get threads torch.out)" = "$t" ] ||
 		{ echo "train: torch runs $(get threads torch.out) threads, not $t" >&2; exit 1; }
-	t_pal=$(best "pal-train --model mlp --members 5 --layers 64,64 \
+	best "pal-train --model mlp --members 5 --layers 64,64 \
 		--activation tanh --epochs 100 --batch 64 --lr 1e-3 \
 		--optimizer adam --val-frac 0.1 --precision f32 --seed 0 \
-		-i train.pal -o model.pal 2>train.err")
-	p_pal=$(best "pal-predict --model model.pal -i test.pal -o pal-pred.pal")
-	t_torch="$(get train_s torch.out) $(get train_cpu torch.out)"
-	p_torch="$(get infer_s torch.out) $(get infer_cpu torch.out)"
+		-i train.pal -o model.pal"
+	read -r tw_pal tc_pal <best.res
+	cp cmd.err train.err
+	best "pal-predict --model model.pal -i test.pal -o pal-pred.pal"
+	read -r pw_pal pc_pal <best.res
+	tw_torch=$(get train_s torch.out)
+	tc_torch=$(get train_cpu torch.out)
+	pw_torch=$(get infer_s torch.out)
+	pc_torch=$(get infer_cpu torch.out)
 	e_torch=$("$PY" "$PEERS" rmse torch-pred.pal truth.pal)
 	e_pal=$("$PY" "$PEERS" rmse pal-pred.pal truth.pal)
 
 	row "run" "wall s" "cpu s" "ratio" "cpu" "target" "RMSE"
-	row "PyTorch train" $t_torch "1.00" "1.00" "" "$e_torch"
-	row "pal-train" $t_pal $(ratios "$t_pal" "$t_torch") "<= 0.20" "$e_pal"
-	row "PyTorch inference" $p_torch "1.00" "1.00" "" ""
-	row "pal-predict" $p_pal $(ratios "$p_pal" "$p_torch") "<= 0.25" ""
+	row "PyTorch train" "$tw_torch" "$tc_torch" "1.00" "1.00" "" "$e_torch"
+	row "pal-train" "$tw_pal" "$tc_pal" "$(ratio "$tw_pal" "$tw_torch")" \
+		"$(ratio "$tc_pal" "$tc_torch")" "<= 0.20" "$e_pal"
+	row "PyTorch inference" "$pw_torch" "$pc_torch" "1.00" "1.00" "" ""
+	row "pal-predict" "$pw_pal" "$pc_pal" "$(ratio "$pw_pal" "$pw_torch")" \
+		"$(ratio "$pc_pal" "$pc_torch")" "<= 0.25" ""
 	echo "(ratio, cpu: pal's wall and CPU times / PyTorch's; RMSE: the" \
 		"committee mean on the $TEST_ROWS held-out rows against the" \
 		"noise-free function)"
