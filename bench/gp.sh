@@ -8,26 +8,32 @@
 # sides read; an ARD RBF kernel with signal variance and noise,
 # hyper-parameters by maximising the log marginal likelihood from one start
 # (scikit-learn: ConstantKernel * RBF(length_scale=ones(8)) + WhiteKernel,
-# normalize_y, n_restarts_optimizer=0, the constant's upper bound raised
-# from 1e5 to 1e8, which this problem reaches; pal-train: --kernel rbf
-# --restarts 0).
+# normalize_y, n_restarts_optimizer=0; pal-train: --kernel rbf --restarts
+# 0).  scikit-learn is given pal-train's bounds (gp.h: length scales and
+# signal variance in [1e-3, 1e3], noise in [1e-10, 10]) so both maximise
+# the same likelihood over the same box: this problem's optimum lies on
+# the signal variance's upper bound (scikit-learn warns), and with its own
+# bounds each side would stop at another point.
 #
-#   1. fit: wall time of pal-train (the whole process) and of
+#   1. fit: the time of pal-train (the whole process) and of
 #      GaussianProcessRegressor.fit (inside its process: imports and file
-#      reading left out); the ratio pal / scikit-learn, target <= 0.2;
+#      reading left out), wall and CPU (user + system, every thread); the
+#      ratios pal / scikit-learn, target <= 0.2;
 #   2. predict: TEST_ROWS (100000) other rows, mean and std:
 #      pal-predict (the whole process, file to file) against
 #      predict(return_std=True) in blocks of 10000 rows; target <= 0.2;
 #   3. accuracy: the RMSE of each side's mean on those held-out rows
 #      against the noise-free function, computed by one function
-#      (bench/peers.py rmse) from the two prediction streams.
+#      (bench/peers.py rmse) from the two prediction streams, and each
+#      side's log marginal likelihood.
 #
 # Both sides run with the same thread count T, for each T in THREADS
 # (default "1"): OPENBLAS_NUM_THREADS=T and OMP_NUM_THREADS=T.
 #
 # Each time is the best of RUNS (default 1: scikit-learn's fit takes
-# half a minute) runs.  Standalone: sh bench/gp.sh (uses bin/ of its tree).  The script reports
-# targets; it does not fail on a missed one.
+# half a minute) runs; on a shared machine the CPU times are the steadier
+# figures.  Standalone: sh bench/gp.sh (uses bin/ of its tree).  The
+# script reports targets; it does not fail on a missed one.
 set -eu
 . "$(dirname "$0")/lib.sh"
 ROWS=${ROWS:-1000}

@@ -11,25 +11,31 @@
 # found for it: the members' weights stacked, (5, in, out), every layer one
 # batched matmul (baddbmm) for all the members.
 #
-#   1. training: wall time of pal-train (the whole process: reading the
+#   1. training: the time of pal-train (the whole process: reading the
 #      rows, training, writing the model) and of PyTorch's training (inside
 #      its process: the import of torch and the reading of the file are
-#      left out); the ratio pal / PyTorch, target <= 0.2;
+#      left out), wall and CPU (user + system, every thread); the ratios
+#      pal / PyTorch, target <= 0.2;
 #   2. inference: TEST_ROWS (100000) other rows through the 5 members,
 #      mean and calibrated std: pal-predict (the whole process, file to
 #      file) against PyTorch (inside its process); target <= 0.25;
 #   3. accuracy: the RMSE of each side's committee mean on those held-out
 #      rows against the noise-free function, computed by one function
 #      (bench/peers.py rmse) from the two prediction streams; beside it
-#      PyTorch's RMSE on its own validation rows (noisy labels).
+#      PyTorch's RMSE on its own validation rows (noisy labels) and
+#      pal-train's report (its validation rows are its own choice).
 #
 # Both sides run with the same thread count T, for each T in THREADS
 # (default "1"; e.g. THREADS="1 2"): OPENBLAS_NUM_THREADS=T and
-# OMP_NUM_THREADS=T for both, torch.set_num_threads(T) for PyTorch.
+# OMP_NUM_THREADS=T for both, torch.set_num_threads(T) for PyTorch.  With
+# more threads than idle cores, PyTorch's OpenMP threads spin and wait on
+# each other and its time grows many fold: read T > 1 on an idle machine
+# only.
 #
-# Each time is the best of RUNS (default 3) runs.  Standalone: sh
-# bench/train.sh (uses bin/ of its tree).  The script reports
-# targets; it does not fail on a missed one.
+# Each time is the best of RUNS (default 3) runs; on a shared machine the
+# CPU times are the steadier figures.  Standalone: sh bench/train.sh (uses
+# bin/ of its tree).  The script reports targets; it does not fail on a
+# missed one.
 set -eu
 . "$(dirname "$0")/lib.sh"
 ROWS=${ROWS:-2000}
