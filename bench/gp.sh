@@ -46,7 +46,8 @@ if ! "$PY" -c 'import sklearn' 2>/dev/null; then
 	exit 1
 fi
 for p in pal-train pal-predict; do
-	command -v "$p" >/dev/null || { echo "gp: $p not built (make)" >&2; exit 1; }
+	command -v "$p" >/dev/null ||
+		{ echo "gp: $p not built (make)" >&2; exit 1; }
 done
 PEERS=$TOP/bench/peers.py
 bench_workdir gp
@@ -79,7 +80,9 @@ best() {
 	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
 		END { printf "%.3f %.3f\n", w, c }' best.out >best.res
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'
+}
 row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -98,7 +101,11 @@ for t in $THREADS; do
 	OMP_NUM_THREADS=$t
 	export OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 	echo "threads $t: OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t"
-	"$PY" "$PEERS" sklearn "$t" "$RUNS" train.pal test.pal sk-pred.pal >sk.out 2>sk.err
+	"$PY" "$PEERS" sklearn "$t" "$RUNS" train.pal test.pal sk-pred.pal \
+		>sk.out 2>sk.err
+	[ "$(get threads sk.out)" = "$t" ] ||
+		{ echo "gp: scikit-learn's BLAS runs $(get threads sk.out)" \
+			"threads, not $t" >&2; exit 1; }
 	best "pal-train --model gp --kernel rbf --restarts 0 \
 		-i train.pal -o gp.pal"
 	read -r tw_pal tc_pal <best.res
@@ -123,7 +130,8 @@ for t in $THREADS; do
 	echo "(ratio, cpu: pal's wall and CPU times / scikit-learn's; RMSE: the" \
 		"mean on the $TEST_ROWS held-out rows against the noise-free" \
 		"function)"
-	echo "scikit-learn: kernel $(get kernel sk.out), log marginal likelihood $(get lml sk.out)"
+	echo "scikit-learn: kernel $(get kernel sk.out)," \
+		"log marginal likelihood $(get lml sk.out)"
 	sed 's/^/  /' sk.err
 	echo "pal-train's report:"
 	sed 's/^/  /' train.err

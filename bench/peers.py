@@ -11,7 +11,8 @@
         predictions (id, mean, std) of TEST.pal to PRED.pal.
     peers.py sklearn THREADS RUNS TRAIN.pal TEST.pal PRED.pal
         scikit-learn's GaussianProcessRegressor: prints fit_s, predict_s
-        (the best of RUNS) and the fitted kernel; writes PRED.pal likewise.
+        (the best of RUNS), the fitted kernel and its log marginal
+        likelihood; writes PRED.pal likewise.
     peers.py rmse PRED.pal TRUTH.pal
         The RMSE of PRED's mean against TRUTH's y, row by row: the one
         function that scores both sides.
@@ -20,7 +21,9 @@ Times, wall (time.perf_counter) and CPU (time.process_time: user and
 system, every thread), are taken inside the process around the work
 alone, the least of RUNS runs each: the import of torch or sklearn and
 the reading and writing of the files are not in them, which favours the
-peer (pal's times are whole processes).  Output lines are "key value", for the shell to read.
+peer (pal's times are whole processes).  Output lines are "key value",
+for the shell to read; "threads" is the thread count the peer runs (for
+scikit-learn, that of its BLAS as threadpoolctl sees it).
 """
 import os
 import sys
@@ -186,6 +189,10 @@ def cmd_sklearn(threads, runs, train, test, pred):
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import (ConstantKernel, RBF,
                                                   WhiteKernel)
+    from threadpoolctl import threadpool_info, threadpool_limits
+    threadpool_limits(int(threads))
+    blas = [i['num_threads'] for i in threadpool_info()
+            if i['user_api'] == 'blas']
     x, y = load_xy(train)
     ids, xt = load_test(test)
     y = y[:, 0]
@@ -217,6 +224,7 @@ def cmd_sklearn(threads, runs, train, test, pred):
         c_fit.append(c1 - c0)
         c_pred.append(c2 - c1)
     write_pred(pred, ids, mean, std)
+    print('threads %s' % ','.join(str(b) for b in blas))
     print('fit_s %.3f' % min(t_fit))
     print('predict_s %.3f' % min(t_pred))
     print('fit_cpu %.3f' % min(c_fit))

@@ -48,7 +48,8 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
 	exit 1
 fi
 for p in pal-train pal-predict; do
-	command -v "$p" >/dev/null || { echo "train: $p not built (make)" >&2; exit 1; }
+	command -v "$p" >/dev/null ||
+		{ echo "train: $p not built (make)" >&2; exit 1; }
 done
 PEERS=$TOP/bench/peers.py
 bench_workdir train
@@ -81,7 +82,9 @@ best() {
 	awk 'NR == 1 || $1 < w { w = $1 } NR == 1 || $2 < c { c = $2 }
 		END { printf "%.3f %.3f\n", w, c }' best.out >best.res
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'; }
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }'
+}
 row() { printf '%-22s %7s %7s %6s %6s %8s %7s\n' "$@"; }
 # get KEY FILE: the value of "KEY value" in FILE.
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -102,9 +105,11 @@ for t in $THREADS; do
 	export OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 	echo "threads $t: OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t," \
 		"torch.set_num_threads($t)"
-	"$PY" "$PEERS" torch "$t" "$RUNS" train.pal test.pal torch-pred.pal >torch.out
+	"$PY" "$PEERS" torch "$t" "$RUNS" train.pal test.pal torch-pred.pal \
+		>torch.out
 	[ "$(get threads torch.out)" = "$t" ] ||
-		{ echo "train: torch runs $(get threads torch.out) threads, not $t" >&2; exit 1; }
+		{ echo "train: torch runs $(get threads torch.out) threads," \
+			"not $t" >&2; exit 1; }
 	best "pal-train --model mlp --members 5 --layers 64,64 \
 		--activation tanh --epochs 100 --batch 64 --lr 1e-3 \
 		--optimizer adam --val-frac 0.1 --precision f32 --seed 0 \
