@@ -130,6 +130,16 @@ $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The optimisers' element loops vectorise once sqrt need not set errno
+# (optim.c says why the bits do not change).
+$(O)/libcommon/optim.o: ALL_CFLAGS += -fno-math-errno -ftree-vectorize
+# So do the MLP's activation loops, once the switch on the activation is
+# taken out of them (-funswitch-loops) and a clamp may be a blend
+# (-fno-trapping-math: no trap is ever enabled); no reduction is vectorised
+# (that would need -fassociative-math), so the sums keep their order.
+$(O)/libcommon/mlp.o: ALL_CFLAGS += -fno-math-errno -fno-trapping-math -ftree-vectorize \
+	-funswitch-loops
+
 $(BLAS_LIB_OBJS): $(O)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ZLIB_CFLAGS) $(BLAS_CFLAGS) -MMD -MP -c -o $@ $<

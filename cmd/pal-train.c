@@ -62,9 +62,9 @@ static const char options_text[] =
 	"      --activation=NAME  hidden layers' activation: tanh (default), relu, silu\n"
 	"      --batch=N          rows per gradient step (default 64)\n"
 	"      --bootstrap        each member trains on its own resample of the rows\n"
-	"      --elastic-force=A  easgd: the elastic force (default 0.9/ranks)\n"
-	"      --elastic-lr=L     easgd: the centre's learning rate (default 1)\n"
-	"      --elastic-momentum=M  easgd: the centre's momentum (default 0)\n"
+	"      --elastic-force=A  easgd: the elastic force, shared by the workers (default 0.9)\n"
+	"      --elastic-lr=L     easgd: the workers' SGD learning rate (default 0.01)\n"
+	"      --elastic-momentum=M  easgd: the workers' SGD momentum (default 0)\n"
 	"      --epochs=N         passes over the training rows (default 100)\n"
 	"      --grad-weight=W    weight of the force term |grad f - grad|^2 (default 0)\n"
 	"  -h, --help             print this help and exit\n"
@@ -268,6 +268,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			cl->elastic_force = opt_double("--elastic-force",
 						       optarg, OPT_FINITE |
 						       OPT_POSITIVE);
+			if (cl->elastic_force > 1)
+				usage_die("--elastic-force: '%s' is above 1",
+					  optarg);
 			break;
 		case OPT_ELASTIC_LR:
 			cl->elastic_lr = opt_double("--elastic-lr", optarg,
@@ -511,11 +514,13 @@ static void read_rows(const struct cmdline *cl, struct table *t)
 	if (fd > 0)
 		close(fd);
 	if (t->nfailed && t->n)
-		warnx("%" PRIu64 " of %" PRIu64 " rows failed (status not 0) "
-		      "and are left out", t->nfailed, t->nread);
+		warnx("%" PRIu64 " failed of %" PRIu64 " rows (status not 0) "
+		      "left out (%s)", t->nfailed, t->nread,
+		      cl->input ? cl->input : "stdin");
 	if (t->n == 0)
-		die("no rows to train on: all %" PRIu64 " rows failed (status "
-		    "not 0) (%s)", t->nread, cl->input ? cl->input : "stdin");
+		die("no rows to train on: %" PRIu64 " failed of %" PRIu64
+		    " (status not 0) (%s)", t->nfailed, t->nread,
+		    cl->input ? cl->input : "stdin");
 }
 
 /* The model that --init names, read on rank 0 (every check of model.c). */
@@ -564,9 +569,21 @@ static void check_init(const struct cmdline *cl, const struct init_model *im,
 
 		for (int l = 0; same && l < cl->nh; l++)
 			same = n->w[l + 1] == cl->hidden[l];
-		if (!same)
-			die("--init: model '%s' has other hidden layers than "
-			    "--layers gives", cl->init);
+		if (!same) {
+			char have[200] = "", want[200] = "";
+
+			for (int l = 0; l < n->nl - 1; l++)
+				snprintf(have + strlen(have),
+					 sizeof(have) - strlen(have), "%s%d",
+					 l ? "," : "", n->w[l + 1]);
+			for (int l = 0; l < cl->nh; l++)
+				snprintf(want + strlen(want),
+					 sizeof(want) - strlen(want), "%s%d",
+					 l ? "," : "", cl->hidden[l]);
+			die("--init: model '%s' has hidden layers %s, not %s "
+			    "(--layers)", cl->init, have[0] ? have : "0",
+			    want[0] ? want : "0");
+		}
 	}
 	if ((im->mm.dtype == PAL_F64) != cl->f64)
 		warnx("--init: model '%s' was trained in %s; going on in %s",
@@ -918,8 +935,9 @@ static void train_member(const struct cmdline *cl, const struct data *D,
 		o.validate_every = cl->validate_every;
 	if (!isnan(cl->elastic_force))
 		o.elastic_force = cl->elastic_force;
-	if (!isnan(cl->elastic_lr))
-		o.elastic_lr = cl->elastic_lr;
+	/* The workers' SGD rate: mpi_learn's default of 1.0 diverges on
+	 * standardised data; 0.01 is its VanillaSGD's default rate. */
+	o.elastic_lr = isnan(cl->elastic_lr) ? 0.01 : cl->elastic_lr;
 	if (!isnan(cl->elastic_momentum))
 		o.elastic_momentum = cl->elastic_momentum;
 	o.seed = cl->seed;

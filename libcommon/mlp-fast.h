@@ -8,7 +8,8 @@
  *			workspace fields of struct mlp
  *	PUB(name)	the public name: name (f32) or name_f64
  *	BATCH		mlp_batch or mlp_batch64
- *	GEMM, EXP	cblas_sgemm and expf, or cblas_dgemm and exp
+ *	GEMM, EXP	cblas_sgemm and mlp.c's exp_f32, or cblas_dgemm and
+ *			exp
  *
  * defined, and it undefines them at its end.
  */
@@ -38,16 +39,20 @@ void PUB(mlp_init_params)(const struct mlp *net, REAL *theta,
 	}
 }
 
-/* a = act(z) over len entries */
-static void SFX(act)(int act, const REAL *z, REAL *a, size_t len)
+/* a = act(z) over len entries (vectorised in f32: kept out of line, where
+ * the compiler vectorises it, rather than inlined into callers, where it
+ * did not) */
+static __attribute__((noinline)) void SFX(act)(int act,
+					       const REAL *restrict z,
+					       REAL *restrict a, size_t len)
 {
 	size_t e;
 
 	switch (act) {
 	case MLP_TANH:
-		/* 1 - 2/(1 + e^2z): in f32 5 times faster than glibc's
-		 * tanhf (3.6 against 18 ns), within 2e-7 of tanh; saturates
-		 * to +-1 */
+		/* 1 - 2/(1 + e^2z): in f32, vectorised with exp_f32, 20
+		 * times faster than glibc's tanhf; within 3e-7 of tanh;
+		 * saturates to +-1 */
 		for (e = 0; e < len; e++)
 			a[e] = 1 - 2 / (1 + EXP(2 * z[e]));
 		break;

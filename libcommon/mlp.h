@@ -145,6 +145,10 @@ int mlp_loss_grad(struct mlp *net, const float *theta,
 		  const struct mlp_batch *b, float *loss, float *grad,
 		  struct pal_error *err);
 
+/* The f32 exponential of the fast path's activations (for the tests):
+ * within 2 ulp of e^x for x in [-87.3, 88.7], clamped outside. */
+float mlp_exp_f32(float x);
+
 /* ---- the f64 twins: the same contracts in double ------------------------ */
 
 struct mlp_batch64 {

@@ -16,6 +16,7 @@
  */
 #include <math.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,8 @@
 
 /* Tags of the asynchronous modes' messages (the farm uses 1..4). */
 enum {
-	TAG_UPDATE = 301,	/* worker -> 0: [loss sum, batches, epoch, np] */
+	TAG_UPDATE = 301,	/* worker -> 0: loss sum, batches, epoch,
+				 * then np doubles */
 	TAG_DONE,		/* worker -> 0: its epochs are done (empty) */
 	TAG_FAILED,		/* worker -> 0: struct pal_error */
 	TAG_WEIGHTS,		/* 0 -> worker: np doubles, the answer */
@@ -108,7 +110,7 @@ struct run {
 	double best_val;
 	uint64_t best_updates;
 	int bad;			/* validations since the best */
-	double *best;			/* np: the best weights (patience > 0) */
+	double *best;			/* np: the best weights (patience) */
 };
 
 static int check_opts(const struct tr_problem *p, const struct tr_opts *o,
@@ -122,6 +124,9 @@ static int check_opts(const struct tr_problem *p, const struct tr_opts *o,
 		return pal_seterr(err, PAL_ERR_USAGE, 0, "training problem "
 				  "without %s", !p || !p->grad ? "a gradient" :
 				  p->np == 0 ? "parameters" : "rows");
+	if (p->ntrain > SIZE_MAX / sizeof(uint64_t))
+		return pal_seterr(err, PAL_ERR_LIMIT, 0, "too many training "
+				  "rows (%llu)", (unsigned long long)p->ntrain);
 	if ((size_t)o->mode >= NMODES)
 		bad = "training mode", v = o->mode, need = "0 to 3";
 	else if (o->epochs < 1)
@@ -364,6 +369,11 @@ static int train_sync(struct run *r, double *w, struct pal_error *err)
 			nb++;
 		}
 		mean = sum / (double)nb;
+		/* Finite gradients can still step to infinite weights. */
+		if (!finite_all(w, r->np)) {
+			diverged(err, e, mean);
+			goto out;
+		}
 		if (p->val) {
 			if (validate(r, data, w, &val, err) < 0)
 				goto out;
@@ -551,7 +561,8 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 			free(m.buf);
 			goto out;
 		}
-		if (!stopping && (!isfinite(d[0]) || !finite_all(d + HDR, np))) {
+		if (!stopping &&
+		    (!isfinite(d[0]) || !finite_all(d + HDR, np))) {
 			diverged(e, (int)d[2], d[0] / (d[1] > 0 ? d[1] : 1));
 			*failed = 1;
 			stopping = 1;
@@ -570,6 +581,16 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 				w[i] -= a * (w[i] - d[HDR + i]);
 		} else {
 			optim_step_f64(opt, w, d + HDR);
+			if (!finite_all(w, np)) {
+				diverged(e, (int)d[2], d[0] / d[1]);
+				*failed = 1;
+				stopping = 1;
+				comm_send(m.src, TAG_STOP, xmalloc(1), 0);
+				live[m.src] = 0;
+				active--;
+				free(m.buf);
+				continue;
+			}
 			comm_send(m.src, TAG_WEIGHTS, copy(w, np),
 				  np * sizeof(double));
 		}

@@ -35,7 +35,9 @@
  *                the worker, a = elastic_force / (N − 1) (mpi_learn's
  *                MPIDriver.py divides by the workers).  mpitrain.c cites
  *                mpi_learn's functions.
- *   In a world of one, TR_DOWNPOUR and TR_EASGD run as TR_SERIAL.
+ *   In a world of one, TR_DATA, TR_DOWNPOUR and TR_EASGD run as
+ *   TR_SERIAL (with o->opt and o->op).  A worker without rows (ntrain <
+ *   N - 1) sends nothing.
  *
  * Rows: the problem has ntrain training rows, numbered 0..ntrain-1 (the
  * caller maps them to its own rows: a bootstrap resample, a split), and
@@ -68,8 +70,9 @@
  * order in which workers' messages arrive and are not reproducible bit for
  * bit.
  *
- * Every rank calls tr_run with the same problem sizes and options; on
- * return every rank holds the same final weights in w.  Errors are agreed:
+ * Every rank calls tr_run with the same problem sizes and options (in
+ * TR_SERIAL each rank on its own); on return every rank holds the same
+ * final weights in w (TR_SERIAL: its own).  Errors are agreed:
  * bad options, a rank's failed grad() or val(), a divergence make tr_run
  * return -1 on every rank with the same err (that of the highest failed
  * rank), with no message left in flight.  A rank that dies ends the job
@@ -77,8 +80,14 @@
  * ranks waiting on it check comm_gone every 0.05 s and return -1 with
  * "rank R (host H, pid P) is gone; ending the job" (PAL_ERR_IO) on their
  * own, without the others: the caller must then end the job (die), not
- * go on to a collective.  In TR_DATA, a rank blocked in the allreduce is
- * ended by Open MPI's own teardown, whose mpirun names the dead rank.
+ * go on to a collective.  comm_gone can tell only of ranks on its own
+ * host; in TR_DATA, and for ranks on other hosts, a rank blocked on a dead
+ * one is ended by Open MPI's own teardown, whose mpirun names the rank.
+ *
+ * Divergence: "training diverged at epoch E (loss L); lower --lr" where E
+ * is the epoch (from 1; in the asynchronous modes the worker's epoch, or
+ * the validation point) and L the batch's loss, the epoch's mean loss when
+ * a step made the weights infinite, or the validation loss.
  */
 #ifndef PAL_MPITRAIN_H
 #define PAL_MPITRAIN_H

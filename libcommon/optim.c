@@ -138,49 +138,72 @@ void optim_free(struct optim *o)
 
 /*
  * One step for element type T: the per-element formulas of optim.h, in
- * f64.  Adam's a = lr·sqrt(1 - b2^t) / (1 - b1^t) is computed once.
+ * f64.  Adam's a = lr·sqrt(1 - b2^t) / (1 - b1^t) is computed once.  One
+ * loop per kind, with no branch inside, so that the compiler vectorises
+ * it (the Makefile builds this file with -fno-math-errno and
+ * -ftree-vectorize: sqrt, division and the rest are IEEE operations, so
+ * the vector loop gives the bits of the scalar one).  This is a fifth of
+ * pal-train's time when done element by element.
  */
 #define STEP(T) \
 	do { \
 		const struct optim_params *p = &o->p; \
-		double *s1 = o->s1, *s2 = o->s2, wd = p->weight_decay; \
-		double lr = p->lr, rho = p->rho, eps = p->eps, a = 0; \
+		double *restrict s1 = o->s1, *restrict s2 = o->s2; \
+		T *restrict wp = w; \
+		const T *restrict gp = g; \
+		double wd = p->weight_decay, lr = p->lr, rho = p->rho; \
+		double eps = p->eps, mu = p->momentum, a; \
+		double b1 = p->beta1, b2 = p->beta2; \
 		size_t n = o->n; \
  \
 		o->t++; \
-		if (o->kind == OPTIM_ADAM) \
-			a = lr * sqrt(1 - pow(p->beta2, (double)o->t)) / \
-			    (1 - pow(p->beta1, (double)o->t)); \
-		for (size_t i = 0; i < n; i++) { \
-			double wi = w[i], gi = g[i] + wd * wi, u; \
+		switch (o->kind) { \
+		case OPTIM_SGD: \
+			for (size_t i = 0; i < n; i++) { \
+				double wi = wp[i], gi = gp[i] + wd * wi; \
  \
-			switch (o->kind) { \
-			case OPTIM_SGD: \
-				wi -= lr * gi; \
-				break; \
-			case OPTIM_MOMENTUM: \
-				s1[i] = p->momentum * s1[i] - lr * gi; \
-				wi += s1[i]; \
-				break; \
-			case OPTIM_RMSPROP: \
+				wp[i] = (T)(wi - lr * gi); \
+			} \
+			break; \
+		case OPTIM_MOMENTUM: \
+			for (size_t i = 0; i < n; i++) { \
+				double wi = wp[i], gi = gp[i] + wd * wi; \
+ \
+				s1[i] = mu * s1[i] - lr * gi; \
+				wp[i] = (T)(wi + s1[i]); \
+			} \
+			break; \
+		case OPTIM_RMSPROP: \
+			for (size_t i = 0; i < n; i++) { \
+				double wi = wp[i], gi = gp[i] + wd * wi; \
+ \
 				s1[i] = rho * s1[i] + (1 - rho) * gi * gi; \
-				wi -= lr * gi / sqrt(s1[i] + eps); \
-				break; \
-			case OPTIM_ADAM: \
-				s1[i] = p->beta1 * s1[i] + (1 - p->beta1) * gi; \
-				s2[i] = p->beta2 * s2[i] + \
-					(1 - p->beta2) * gi * gi; \
-				wi -= a * s1[i] / (sqrt(s2[i]) + eps); \
-				break; \
-			case OPTIM_ADADELTA: \
+				wp[i] = (T)(wi - lr * gi / sqrt(s1[i] + eps)); \
+			} \
+			break; \
+		case OPTIM_ADAM: \
+			a = lr * sqrt(1 - pow(b2, (double)o->t)) / \
+			    (1 - pow(b1, (double)o->t)); \
+			for (size_t i = 0; i < n; i++) { \
+				double wi = wp[i], gi = gp[i] + wd * wi; \
+ \
+				s1[i] = b1 * s1[i] + (1 - b1) * gi; \
+				s2[i] = b2 * s2[i] + (1 - b2) * gi * gi; \
+				wp[i] = (T)(wi - a * s1[i] / \
+					    (sqrt(s2[i]) + eps)); \
+			} \
+			break; \
+		case OPTIM_ADADELTA: \
+			for (size_t i = 0; i < n; i++) { \
+				double wi = wp[i], gi = gp[i] + wd * wi, u; \
+ \
 				s1[i] = rho * s1[i] + (1 - rho) * gi * gi; \
 				u = lr * sqrt(s2[i] + eps) / \
 				    sqrt(s1[i] + eps) * gi; \
-				wi -= u; \
 				s2[i] = rho * s2[i] + (1 - rho) * u * u; \
-				break; \
+				wp[i] = (T)(wi - u); \
 			} \
-			w[i] = (T)wi; \
+			break; \
 		} \
 	} while (0)
 

@@ -343,7 +343,7 @@ test_expect_success 'a failed run leaves no -o file, and an old one as it was' '
 '
 
 test_expect_success 'bad option values: exit 2, the option named, nothing written' '
-	for args in "--members 0" "--members x" "--layers 64,,64" "--layers 0" \
+	for args in "--members 0" "--members x" "--layers 64,,64" "--layers 0,4" \
 		"--activation sigmoid" "--epochs 0" "--batch 0" "--lr -1" "--lr nan" \
 		"--optimizer lbfgs" "--weight-decay -1" "--val-frac 1" "--val-frac -0.1" \
 		"--patience -1" "--precision f16" "--grad-weight -1" "--kernel cubic" \

@@ -1,5 +1,5 @@
 /*
- * test-mpitrain: a test program for libcommon's training loop
+ * mpi-train: a test program for libcommon's training loop
  * (mpitrain.h), run by tests/t129-mpitrain.sh alone and under mpirun.
  *
  * The problems, each with an answer known independently of mpitrain:
@@ -22,7 +22,8 @@
  *   serial          the serial checks (a world of one)
  *   data            TR_DATA against TR_SERIAL, errors agreed, early stop
  *   weights         TR_DATA's final weights in %a, one line (for cmp)
- *   async MODE      downpour or easgd: convergence, early stop, errors
+ *   async MODE      downpour or easgd: convergence, early stop, errors;
+ *                   at 2 ranks the updates of one worker, written out
  *   bench MODE      updates/s of MODE (serial, data, downpour, easgd) on ls
  *   slow MODE       a run of MODE that lasts minutes (for kill -9); each
  *                   rank writes its pid to pid.RANK first
@@ -101,6 +102,7 @@ struct ls {
 	double a[LS_N + LS_NV][LS_D], y[LS_N + LS_NV];
 	double wstar[LS_D], wopt[LS_D];
 	int fail_rank, fail_call, calls;	/* grad fails on that rank */
+	int val_fail, val_calls;		/* val fails at that call */
 	double sleep;				/* seconds per grad call */
 };
 
@@ -197,7 +199,9 @@ static int ls_val(void *ctx, const double *w, double *loss,
 	struct ls *ls = ctx;
 	double l = 0;
 
-	(void)err;
+	if (ls->val_fail && ++ls->val_calls == ls->val_fail)
+		return pal_seterr(err, PAL_ERR_IO, 5, "validation failed "
+				  "(rank %d)", rank);
 	for (int i = LS_N; i < LS_N + LS_NV; i++) {
 		double r = -ls->y[i];
 
@@ -468,10 +472,36 @@ static void failing(struct ls *ls, enum tr_mode mode, int fail_rank, int n)
 	check("then a good run: nothing was left in flight", rc == 0);
 	if (rc == 0)
 		tr_result_free(&res);
+	/* The validation fails (on rank 0, where it runs). */
+	ls->val_fail = 3;
+	ls->val_calls = 0;
+	memset(&e, 0, sizeof(e));
+	rc = tr_run(&p, &o, w, &res, &e);
+	check("a failed validation: -1 and its message on every rank",
+	      rc == -1 && e.kind == PAL_ERR_IO && e.errnum == 5 &&
+	      strcmp(e.msg, "validation failed (rank 0)") == 0);
+	ls->val_fail = 0;
+	rc = tr_run(&p, &o, w, &res, &e);
+	check("then a good run again", rc == 0);
+	if (rc == 0)
+		tr_result_free(&res);
+}
+
+/* A finite loss and gradient, so large that one step makes w infinite. */
+static int huge_grad(void *ctx, const double *w, const uint64_t *idx, int n,
+		     double *loss, double *g, struct pal_error *err)
+{
+	(void)ctx, (void)w, (void)idx, (void)n, (void)err;
+	*loss = 1;
+	g[0] = 1e300;
+	return 0;
 }
 
 static void diverging(struct ls *ls, enum tr_mode mode)
 {
+	struct tr_problem hp = { NULL, 1, 4, huge_grad, NULL };
+	double hw = 0;
+
 	struct tr_problem p = ls_problem(ls, 0);
 	struct tr_opts o;
 	struct tr_result res;
@@ -490,6 +520,17 @@ static void diverging(struct ls *ls, enum tr_mode mode)
 	check("a huge rate: the divergence message on every rank",
 	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
 				 "epoch ", "); lower --lr"));
+	if (rank == 0)
+		printf("# %s\n", rc < 0 ? e.msg : "no error");
+	/* One step of a finite gradient to infinite weights, the last. */
+	o.epochs = 1;
+	o.batch = 4;
+	o.op.lr = 1e10;
+	o.elastic_lr = 1e10;
+	rc = tr_run(&hp, &o, &hw, &res, &e);
+	check("finite gradients that step to infinite weights: diverged",
+	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
+				 "epoch 1 (loss 1)", "; lower --lr"));
 	if (rank == 0)
 		printf("# %s\n", rc < 0 ? e.msg : "no error");
 }
@@ -647,14 +688,86 @@ static void cmd_weights(struct ls *ls)
 	tr_result_free(&r);
 }
 
+/*
+ * At one worker (2 ranks) the asynchronous modes are deterministic: run
+ * the line problem (the gradient w - 1 whatever the rows) for 40 batches
+ * of one row with sync_every 3 (13 exchanges, then one for the last
+ * batch) and compare with the updates written out here from mpi_learn's
+ * definitions (see mpitrain.c).
+ */
+static void exact(enum tr_mode mode)
+{
+	struct tr_problem p = { NULL, 1, 4, line_grad, NULL };
+	struct tr_opts o;
+	struct tr_result res;
+	struct pal_error e;
+	double w = 0, want, x = 0, v = 0, c = 0, acc = 0;
+	double lr = 0.1, mu = 0.5, a = 0.5;
+	int rc, k = 0;
+
+	tr_defaults(&o);
+	o.mode = mode;
+	o.epochs = 10;
+	o.batch = 1;
+	o.sync_every = 3;
+	o.opt = OPTIM_SGD;
+	optim_defaults(OPTIM_SGD, &o.op);
+	o.op.lr = lr;
+	o.elastic_force = a;
+	o.elastic_lr = lr;
+	o.elastic_momentum = mu;
+	rc = tr_run(&p, &o, &w, &res, &e);
+	for (int b = 1; b <= 40; b++) {
+		if (mode == TR_DOWNPOUR) {
+			/* Gradients summed at the weights last received;
+			 * rank 0 steps by SGD. */
+			acc += x - 1;
+			if (++k == 3 || b == 40) {
+				x -= lr * acc;
+				acc = 0;
+				k = 0;
+			}
+		} else {
+			/* The worker's momentum SGD, then the elastic
+			 * exchange: c moves by a(x - c), x by a(c_old - x). */
+			double cold = c;
+
+			v = mu * v - lr * (x - 1);
+			x += v;
+			if (++k == 3 || b == 40) {
+				c -= a * (c - x);
+				x -= a * (x - cold);
+				k = 0;
+			}
+		}
+	}
+	want = mode == TR_DOWNPOUR ? x : c;
+	if (rank == 0)
+		printf("# %s at one worker: w %.17g, written out %.17g\n",
+		       tr_mode_name(mode), w, want);
+	check(mode == TR_DOWNPOUR ? "downpour at one worker: the updates "
+	      "written out, to 1e-14" : "easgd at one worker: the updates "
+	      "written out, to 1e-14", rc == 0 && fabs(w - want) < 1e-14 &&
+	      res.updates == 14);
+	if (rc == 0)
+		tr_result_free(&res);
+}
+
 static void cmd_async(struct ls *ls, enum tr_mode mode)
 {
 	struct tr_problem p = ls_problem(ls, 1);
 	struct tr_opts o;
 	struct tr_result res;
 	struct pal_error e;
-	double w[LS_D] = { 0 }, d, tol = mode == TR_EASGD ? 0.02 : 0.02;
+
+	/* Asynchronous updates of shards end where the last worker to
+	 * finish leaves them: when one worker runs ahead (ranks
+	 * oversubscribed), near the optimum of its own shard, 0.011 or
+	 * 0.012 from w_opt here (the start is max |w_opt| = 2.25 away). */
+	double w[LS_D] = { 0 }, d, tol = 0.05;
 	int rc;
+
+	note("the start: max |w_opt| %.3g", maxdiff(w, ls->wopt, LS_D));
 
 	tr_defaults(&o);
 	o.mode = mode;
@@ -672,8 +785,8 @@ static void cmd_async(struct ls *ls, enum tr_mode mode)
 		if (rc < 0)
 			printf("# %s\n", e.msg);
 	}
-	check(mode == TR_EASGD ? "easgd reaches the optimum to 0.02"
-			       : "downpour reaches the optimum to 0.02",
+	check(mode == TR_EASGD ? "easgd reaches the optimum to 0.05"
+			       : "downpour reaches the optimum to 0.05",
 	      rc == 0 && d < tol && res.updates > 0);
 	/* Rank 0's weights on every rank. */
 	{
@@ -704,6 +817,23 @@ static void cmd_async(struct ls *ls, enum tr_mode mode)
 		tr_result_free(&res);
 	/* Downpour at one worker is serial gradient descent: exact. */
 	early(mode, size == 2 && mode == TR_DOWNPOUR);
+	if (size == 2)
+		exact(mode);
+	/* One row: at 3 ranks and more, workers without rows. */
+	{
+		struct tr_problem lp = { NULL, 1, 1, line_grad, NULL };
+		double lw = 0;
+
+		line_opts(&o, mode);
+		o.epochs = 200;
+		o.patience = 0;
+		o.elastic_lr = 0.2;
+		rc = tr_run(&lp, &o, &lw, &res, &e);
+		check("one row: the workers without rows wait, the other "
+		      "trains", rc == 0 && fabs(lw - 1) < 1e-3);
+		if (rc == 0)
+			tr_result_free(&res);
+	}
 	failing(ls, mode, size - 1, 30);
 	diverging(ls, mode);
 	report();
@@ -795,10 +925,10 @@ int main(int argc, char **argv)
 	struct pal_error e;
 	const char *cmd;
 
-	pal_init("test-mpitrain");
+	pal_init("mpi-train");
 	comm_init(&argc, &argv, &rank, &size);
 	if (argc < 2)
-		die("usage: test-mpitrain command [mode]");
+		die("usage: mpi-train command [mode]");
 	cmd = argv[1];
 	if (argc > 2 && tr_mode_parse(argv[2], &mode, &e) < 0)
 		die("%s", e.msg);
