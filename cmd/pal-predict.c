@@ -59,8 +59,10 @@ static const char options_text[] =
 	"      --quiet            show no progress\n"
 	"  -V, --version          print the version and exit\n";
 
-/* Rows a task frame holds: the batch of one forward pass. */
+/* Rows a task frame holds: the batch of one forward pass (a multiple of
+ * GP_PREDICT_BLOCK). */
 #define BATCH 1024u
+_Static_assert(BATCH % GP_PREDICT_BLOCK == 0, "BATCH of whole GP blocks");
 
 struct cmdline {
 	const char *model, *input, *output;
@@ -384,8 +386,9 @@ static void local_take(void *ctx, const struct pal_frame *f,
 }
 
 /*
- * The committee on n rows of standardised x (L->z): mean, std (and
- * members) into the result batch at row 0, in output units:
+ * The committee on the first n of the BATCH rows of standardised x (L->z,
+ * zeros after row n): mean, std (and members) into the result batch at
+ * row 0, in output units:
  *
  *	f_m = y_mean + y_std * net_m(z),	mean = (1/M) sum_m f_m,
  *	std = calibration * sqrt(sum_m (f_m - mean)^2 / (M - 1))  (0: M = 1)
@@ -399,7 +402,7 @@ static void run_mlp(struct local *L, uint32_t n)
 	struct mlp *net = &mm->net;
 	uint32_t M = (uint32_t)net->m, k = (uint32_t)net->k;
 	uint32_t d = (uint32_t)net->d;
-	size_t nk = (size_t)n * k, nd = (size_t)n * d;
+	size_t nk = (size_t)BATCH * k, nd = (size_t)BATCH * d;
 	double *mean = L->res->f.cols[RC_MEAN].data;
 	double *std = L->res->f.cols[RC_STD].data;
 	double *mem = L->cl->members ?
@@ -411,18 +414,18 @@ static void run_mlp(struct local *L, uint32_t n)
 	if (mm->dtype == PAL_F32) {
 		for (size_t e = 0; e < nd; e++)
 			L->zf[e] = (float)L->z[e];
-		rc = grad ? mlp_input_grad(net, mm->theta, L->zf, (int)n, 0,
+		rc = grad ? mlp_input_grad(net, mm->theta, L->zf, BATCH, 0,
 					   L->outf, L->gxf, &err) :
-			    mlp_forward(net, mm->theta, L->zf, (int)n, 0,
+			    mlp_forward(net, mm->theta, L->zf, BATCH, 0,
 					L->outf, &err);
 		for (size_t e = 0; rc == 0 && e < (size_t)M * nk; e++)
 			L->outd[e] = L->outf[e];
 		for (size_t e = 0; rc == 0 && grad && e < (size_t)M * nd; e++)
 			L->gxd[e] = L->gxf[e];
 	} else {
-		rc = grad ? mlp_input_grad_f64(net, mm->theta, L->z, (int)n, 0,
+		rc = grad ? mlp_input_grad_f64(net, mm->theta, L->z, BATCH, 0,
 					       L->outd, L->gxd, &err) :
-			    mlp_forward_f64(net, mm->theta, L->z, (int)n, 0,
+			    mlp_forward_f64(net, mm->theta, L->z, BATCH, 0,
 					    L->outd, &err);
 	}
 	if (rc < 0)
@@ -461,9 +464,9 @@ static void run_mlp(struct local *L, uint32_t n)
 		}
 }
 
-/* The GP on n rows of standardised x: mean = y_mean + y_std mu, std =
- * y_std sigma_f, grad_j = y_std / x_std[j] * d mu / d z_j. */
-static void run_gp(struct local *L, uint32_t n)
+/* The GP on the first n of npad rows of standardised x: mean = y_mean +
+ * y_std mu, std = y_std sigma_f, grad_j = y_std / x_std[j] * d mu / d z_j. */
+static void run_gp(struct local *L, uint32_t n, uint32_t npad)
 {
 	struct model_gp *mg = &L->ma->g;
 	uint32_t d = L->ma->d;
@@ -471,7 +474,7 @@ static void run_gp(struct local *L, uint32_t n)
 	double *std = L->res->f.cols[RC_STD].data;
 	double *grad = L->cl->grad ? L->res->f.cols[L->rc_grad].data : NULL;
 
-	gp_predict(mg->gp, n, L->z, L->mu, L->sd, grad ? L->g : NULL);
+	gp_predict(mg->gp, npad, L->z, L->mu, L->sd, grad ? L->g : NULL);
 	for (uint32_t i = 0; i < n; i++) {
 		mean[i] = mg->y_mean + mg->y_std * L->mu[i];
 		std[i] = mg->y_std * L->sd[i];
@@ -480,13 +483,21 @@ static void run_gp(struct local *L, uint32_t n)
 		grad[e] = mg->y_std / mg->x_std[e % d] * L->g[e];
 }
 
-/* Run the oldest task frame and hand its results to the farm. */
+/*
+ * Run the oldest task frame and hand its results to the farm.  A row's
+ * prediction must not depend on the other rows of its frame (which differ
+ * with the rank count and the pace of the farm), but OpenBLAS rounds the
+ * rows at the ragged end of a product otherwise than the others, and
+ * takes other paths for other shapes: so every product has the same
+ * shape.  The committee always runs BATCH rows and the GP whole blocks of
+ * GP_PREDICT_BLOCK, the rows after the task's zeros.
+ */
 static int local_step(void *ctx, double timeout)
 {
 	struct local *L = ctx;
 	struct task *t;
 	const double *xm, *xs;
-	uint32_t d = L->ma->d;
+	uint32_t d = L->ma->d, npad;
 
 	(void)timeout;
 	if (!L->qlen)
@@ -494,11 +505,15 @@ static int local_step(void *ctx, double timeout)
 	t = &L->q[L->qhead];
 	xm = L->ma->gp ? L->ma->g.x_mean : L->ma->mlp.x_mean;
 	xs = L->ma->gp ? L->ma->g.x_std : L->ma->mlp.x_std;
+	npad = L->ma->gp ? (t->n + GP_PREDICT_BLOCK - 1) / GP_PREDICT_BLOCK *
+			   GP_PREDICT_BLOCK : BATCH;
 	for (size_t e = 0; e < (size_t)t->n * d; e++)
 		L->z[e] = (t->x[e] - xm[e % d]) / xs[e % d];
+	memset(L->z + (size_t)t->n * d, 0,
+	       (size_t)(npad - t->n) * d * sizeof(*L->z));
 	pal_batch_clear(L->res);
 	if (L->ma->gp)
-		run_gp(L, t->n);
+		run_gp(L, t->n, npad);
 	else
 		run_mlp(L, t->n);
 	memcpy(L->res->f.cols[RC_TAG].data, t->tag, t->n * sizeof(*t->tag));

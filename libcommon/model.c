@@ -621,7 +621,8 @@ int model_write_mlp(struct pal_writer *w, const struct model_mlp *mm,
 	kv[7] = (struct pal_kv){ (char *)"y_mean", vals[2] };
 	kv[8] = (struct pal_kv){ (char *)"y_std", ysd };
 	kv[9] = (struct pal_kv){ (char *)"calibration", vals[3] };
-	memcpy(kv + NK, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(kv + NK, extra, nextra * sizeof(*extra));
 	a.shape[0] = (uint64_t)net->m;
 	a.shape[1] = net->np1;
 	a.data = (void *)mm->theta;
@@ -780,7 +781,8 @@ int model_write_gp(struct pal_writer *w, const struct model_gp *mg,
 	kv[6] = (struct pal_kv){ (char *)"x_std", vals[2] };
 	kv[7] = (struct pal_kv){ (char *)"y_mean", vals[3] };
 	kv[8] = (struct pal_kv){ (char *)"y_std", vals[4] };
-	memcpy(kv + NK, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(kv + NK, extra, nextra * sizeof(*extra));
 	rc = model_write(w, "gp", kv, NK + nextra, a, 4, err);
 	free(kv);
 	free(chol);

@@ -365,8 +365,10 @@ static int train_sync(struct run *r, double *w, struct pal_error *err)
 			}
 			optim_step_f64(opt, w, g);
 			updates++;
-			sum += loss;
-			nb++;
+			/* Weighted by rows: a short last batch counts for
+			 * its rows, not as much as a full one. */
+			sum += loss * m;
+			nb += (uint64_t)m;
 		}
 		mean = sum / (double)nb;
 		/* Finite gradients can still step to infinite weights. */

@@ -135,8 +135,9 @@ struct tr_opts {
 	uint64_t seed;
 	uint64_t stream;	/* the member: its own shuffles */
 	/* Called on rank 0 after each epoch (serial, data) or validation
-	 * (downpour, easgd): the epoch (from 1), the mean training loss of the
-	 * epoch's batches, the validation loss (NaN: none).  May be NULL. */
+	 * (downpour, easgd): the epoch (from 1), the mean training loss over
+	 * the epoch's rows (each batch's loss weighted by its rows), the
+	 * validation loss (NaN: none).  May be NULL. */
 	void (*epoch_done)(void *ctx, int epoch, double loss, double val);
 	void *ctx;
 };
