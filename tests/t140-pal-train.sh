@@ -243,7 +243,10 @@ test_expect_success 'a model through pal-cat (copied, compressed) is the same mo
 	EOF
 	pal-train --init sine-model.pal --epochs 3 --quiet -i sine.pal -o w1.pal &&
 	pal-train --init z.pal --epochs 3 --quiet -i sine.pal -o w2.pal &&
-	cmp w1.pal w2.pal
+	cmp w1.pal w2.pal &&
+	pal-predict --model sine-model.pal -i sine-test.pal -o p1.pal &&
+	pal-predict --model z.pal -i sine-test.pal -o p2.pal &&
+	cmp p1.pal p2.pal
 '
 
 test_expect_success 'a flipped byte in an --init model is refused, naming the file' '
@@ -251,7 +254,10 @@ test_expect_success 'a flipped byte in an --init model is refused, naming the fi
 	size=$(wc -c <bad.pal) &&
 	printf "\\377" | dd of=bad.pal bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null &&
 	must_fail 1 pal-train --init bad.pal --epochs 1 -i sine.pal -o out.pal 2>err &&
-	cat err && test_grep "^pal-train: .*checksum mismatch (bad.pal" err &&
+	cat err && test_grep "^pal-train: --init: .*checksum mismatch (bad.pal" err &&
+	test ! -e out.pal &&
+	must_fail 1 pal-predict --model bad.pal -i sine-test.pal -o out.pal 2>err &&
+	cat err && test_grep "^pal-predict: .*checksum mismatch (bad.pal" err &&
 	test ! -e out.pal
 '
 
