@@ -945,8 +945,15 @@ static void train_member(const struct cmdline *cl, const struct data *D,
 	o.stream = (uint64_t)index;
 	o.epoch_done = epoch_done;
 	o.ctx = &mb;
-	if (tr_run(&p, &o, w, &r, &e) < 0)
+	if (tr_run(&p, &o, w, &r, &e) < 0) {
+		/* Outside TR_SERIAL every rank has the same error
+		 * (mpitrain.h): rank 0 says it, once for the job. */
+		if (mode != TR_SERIAL && comm_rank() != 0) {
+			pal_cleanup_run();
+			exit(PAL_EXIT_DATA);
+		}
 		die("member %d: %s", index, e.msg);
+	}
 	res->epochs = r.epochs;
 	res->best_epoch = r.best_epoch;
 	res->best_val = r.best_val;
