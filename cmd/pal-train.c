@@ -62,13 +62,13 @@ static const char options_text[] =
 	"      --activation=NAME  hidden layers' activation: tanh (default), relu, silu\n"
 	"      --batch=N          rows per gradient step (default 64)\n"
 	"      --bootstrap        each member trains on its own resample of the rows\n"
-	"      --elastic-force=A  easgd: elastic force, shared by workers (default 0.9)\n"
+	"      --elastic-force=A  easgd: the elastic force, split over workers (0.9)\n"
 	"      --elastic-lr=L     easgd: the workers' SGD learning rate (default 0.01)\n"
 	"      --elastic-momentum=M  easgd: the workers' SGD momentum (default 0)\n"
 	"      --epochs=N         passes over the training rows (default 100)\n"
 	"      --grad-weight=W    weight of the force term |grad f - grad|^2 (default 0)\n"
 	"  -h, --help             print this help and exit\n"
-	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
+	"  -i, --input=FILE       read the labeled rows from FILE (default: stdin)\n"
 	"      --init=MODEL       start from the weights of MODEL (a warm start)\n"
 	"      --kernel=NAME      gp: rbf (default) or matern52\n"
 	"      --layers=LIST      hidden layers' widths, e.g. 64,64 (default; 0: none)\n"
@@ -89,7 +89,7 @@ static const char options_text[] =
 	"      --val-frac=F       hold out this share of the rows to validate (default 0)\n"
 	"      --validate-every=N  downpour, easgd: updates between validations\n"
 	"  -V, --version          print the version and exit\n"
-	"      --weight-decay=W   weight decay, an L2 penalty (default 0)\n";
+	"      --weight-decay=W   an L2 penalty on the weights (default 0)\n";
 
 enum { MODEL_MLP, MODEL_GP };
 #define PARALLEL_MEMBERS (-1)	/* cmdline.parallel: not a tr_mode */

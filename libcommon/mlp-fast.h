@@ -41,8 +41,11 @@ void PUB(mlp_init_params)(const struct mlp *net, REAL *theta,
 
 /* a = act(z) over len entries (vectorised in f32: kept out of line, where
  * the compiler vectorises it, rather than inlined into callers, where it
- * did not) */
-static __attribute__((noinline)) void SFX(act)(int act,
+ * did not; and compiled twice, for AVX2's 8 lanes and for SSE2's 4, the
+ * one the CPU has chosen at load time.  No FMA is enabled, so both give
+ * the same bits: each lane does the scalar code's operations.) */
+static __attribute__((noinline, target_clones("avx2", "default")))
+void SFX(act)(int act,
 					       const REAL *restrict z,
 					       REAL *restrict a, size_t len)
 {

@@ -165,9 +165,9 @@ void mlp_free(struct mlp *net)
  * e^x in f32 for the activations, written so that the compiler vectorises
  * the loops that call it (glibc's expf is a call per element, a seventh
  * of pal-train's time): Cephes' expf, branch-free.  x is clamped to
- * [-87.3, 88.7], so e^x is a normal float (2^-126 at least, 3.3e38 at
- * most; tanh and silu saturate there anyway).  n = round(x / ln 2) by the
- * 1.5·2^23 trick (exact for |x / ln 2| < 2^22, in round-to-nearest), r =
+ * [-87.3, 88.3], so e^x is a normal float (2^-126 at least, 2.1e38 at
+ * most; tanh and silu saturate there anyway) and n below stays in
+ * [-126, 127].  n = round(x / ln 2) by the 1.5·2^23 trick (exact for |x / ln 2| < 2^22, in round-to-nearest), r =
  * x - n·ln 2 in two parts (Cody and Waite), e^r by Cephes' degree-6
  * polynomial on [-ln 2 / 2, ln 2 / 2], and 2^n from its exponent bits.
  * Within 2 ulp of e^x; tests/unit/test-mlp.c checks the passes against
@@ -180,7 +180,7 @@ static inline float exp_f32(float x)
 	union { float f; int32_t i; } u;
 
 	x = x < -87.3f ? -87.3f : x;
-	x = x > 88.7f ? 88.7f : x;
+	x = x > 88.3f ? 88.3f : x;
 	n = (x * 1.44269504088896341f + magic) - magic;
 	r = x - n * 0.693359375f;
 	r = r - n * -2.12194440e-4f;

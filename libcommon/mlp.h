@@ -146,7 +146,7 @@ int mlp_loss_grad(struct mlp *net, const float *theta,
 		  struct pal_error *err);
 
 /* The f32 exponential of the fast path's activations (for the tests):
- * within 2 ulp of e^x for x in [-87.3, 88.7], clamped outside. */
+ * within 2 ulp of e^x for x in [-87.3, 88.3], clamped outside. */
 float mlp_exp_f32(float x);
 
 /* ---- the f64 twins: the same contracts in double ------------------------ */

@@ -739,13 +739,13 @@ static void fit_sine(void)
 }
 
 /* The fast path's f32 exponential against exp in double: at most 2.5e-7
- * relative (2 ulp) on a grid of [-87.3, 88.7], and clamped outside. */
+ * relative (2 ulp) on a grid of [-87.3, 88.3], and clamped outside. */
 static void exp_f32_accuracy(void)
 {
 	double worst = 0, at = 0;
 
 	for (int i = 0; i <= 2000000; i++) {
-		float x = (float)(-87.3 + (88.7 + 87.3) * i / 2000000.0);
+		float x = (float)(-87.3 + (88.3 + 87.3) * i / 2000000.0);
 		double want = exp((double)x), got = mlp_exp_f32(x);
 		double rel = fabs(got - want) / want;
 
@@ -757,7 +757,7 @@ static void exp_f32_accuracy(void)
 	CHECK(worst <= 2.5e-7, "exp_f32: max relative error %.3g (at x = "
 	      "%.9g) <= 2.5e-7", worst, at);
 	CHECK(mlp_exp_f32(-1000) == mlp_exp_f32(-87.3f) &&
-	      mlp_exp_f32(1000) == mlp_exp_f32(88.7f) &&
+	      mlp_exp_f32(1000) == mlp_exp_f32(88.3f) &&
 	      isfinite(mlp_exp_f32(1000)) && mlp_exp_f32(-1000) > 0,
 	      "exp_f32 clamps: e^-1000 -> %g, e^1000 -> %g",
 	      (double)mlp_exp_f32(-1000), (double)mlp_exp_f32(1000));
