@@ -947,8 +947,12 @@ static void train_member(const struct cmdline *cl, const struct data *D,
 	o.ctx = &mb;
 	if (tr_run(&p, &o, w, &r, &e) < 0) {
 		/* Outside TR_SERIAL every rank has the same error
-		 * (mpitrain.h): rank 0 says it, once for the job. */
-		if (mode != TR_SERIAL && comm_rank() != 0) {
+		 * (mpitrain.h): rank 0 says it, once for the job.  Not
+		 * so for "rank R is gone" (PAL_ERR_IO), which only the
+		 * ranks that waited on R know: they all say it, as rank
+		 * 0 may be the one gone. */
+		if (mode != TR_SERIAL && comm_rank() != 0 &&
+		    e.kind != PAL_ERR_IO) {
 			pal_cleanup_run();
 			exit(PAL_EXIT_DATA);
 		}

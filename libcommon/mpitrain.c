@@ -173,10 +173,13 @@ static int finite_all(const double *v, size_t n)
 	return 1;
 }
 
-static int diverged(struct pal_error *err, int epoch, double loss)
+/* knob: the option that sets the rate that diverged ("--lr", or
+ * "--elastic-lr" for EASGD's workers). */
+static int diverged(struct pal_error *err, int epoch, double loss,
+		    const char *knob)
 {
 	return pal_seterr(err, PAL_ERR_NUMERIC, 0, "training diverged at "
-			  "epoch %d (loss %g); lower --lr", epoch, loss);
+			  "epoch %d (loss %g); lower %s", epoch, loss, knob);
 }
 
 /*
@@ -360,7 +363,7 @@ static int train_sync(struct run *r, double *w, struct pal_error *err)
 				       err) < 0)
 				goto out;
 			if (!isfinite(loss) || !finite_all(g, r->np)) {
-				diverged(err, e, loss);
+				diverged(err, e, loss, "--lr");
 				goto out;
 			}
 			optim_step_f64(opt, w, g);
@@ -373,14 +376,14 @@ static int train_sync(struct run *r, double *w, struct pal_error *err)
 		mean = sum / (double)nb;
 		/* Finite gradients can still step to infinite weights. */
 		if (!finite_all(w, r->np)) {
-			diverged(err, e, mean);
+			diverged(err, e, mean, "--lr");
 			goto out;
 		}
 		if (p->val) {
 			if (validate(r, data, w, &val, err) < 0)
 				goto out;
 			if (!isfinite(val)) {
-				diverged(err, e, val);
+				diverged(err, e, val, "--lr");
 				goto out;
 			}
 		}
@@ -487,6 +490,7 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 	const struct tr_opts *o = r->o;
 	int easgd = o->mode == TR_EASGD, nworkers = r->size - 1;
 	int active = nworkers, stopping = 0;
+	const char *knob = easgd ? "--elastic-lr" : "--lr";
 	size_t np = r->np, want = (HDR + np) * sizeof(double);
 	double a = o->elastic_force / nworkers, lsum = 0, lcount = 0;
 	double last_loss = NAN, val = NAN, checked = now();
@@ -565,7 +569,8 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 		}
 		if (!stopping &&
 		    (!isfinite(d[0]) || !finite_all(d + HDR, np))) {
-			diverged(e, (int)d[2], d[0] / (d[1] > 0 ? d[1] : 1));
+			diverged(e, (int)d[2],
+				 d[0] / (d[1] > 0 ? d[1] : 1), knob);
 			*failed = 1;
 			stopping = 1;
 		}
@@ -584,7 +589,7 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 		} else {
 			optim_step_f64(opt, w, d + HDR);
 			if (!finite_all(w, np)) {
-				diverged(e, (int)d[2], d[0] / d[1]);
+				diverged(e, (int)d[2], d[0] / d[1], knob);
 				*failed = 1;
 				stopping = 1;
 				comm_send(m.src, TAG_STOP, xmalloc(1), 0);
@@ -611,7 +616,7 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 			continue;
 		}
 		if (p->val && !isfinite(val)) {
-			diverged(e, r->nval + 1, val);
+			diverged(e, r->nval + 1, val, knob);
 			*failed = 1;
 			stopping = 1;
 			continue;
@@ -626,7 +631,7 @@ static int master(struct run *r, double *w, int *failed, struct pal_error *e)
 		if (p->val && p->val(p->ctx, w, &val, e) < 0) {
 			*failed = 1;
 		} else if (p->val && !isfinite(val)) {
-			diverged(e, r->nval + 1, val);
+			diverged(e, r->nval + 1, val, knob);
 			*failed = 1;
 		} else {
 			point(r, last_loss, val, w, updates, 1);

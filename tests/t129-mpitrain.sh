@@ -14,9 +14,10 @@ check() {
 	test "$(grep -c "^ok .* ($1 ranks)$" out)" -eq "$2"
 }
 
-# The divergence message, and a dead rank's (ours or mpirun's).
+# The divergence message (naming --elastic-lr for EASGD's workers), and a
+# dead rank's (ours or mpirun's).
 diverged='^mpi-train: training diverged at epoch [0-9]* (loss .*); '\
-'lower --lr$'
+'lower --\(elastic-\)\{0,1\}lr$'
 gone() {
 	printf '%s%s' "(^mpi-train: rank $1 \\(host [^,]*, pid [0-9]*\\) is " \
 		"gone; ending the job$)|(process rank $1 with PID)"

@@ -501,6 +501,10 @@ static void diverging(struct ls *ls, enum tr_mode mode)
 {
 	struct tr_problem hp = { NULL, 1, 4, huge_grad, NULL };
 	double hw = 0;
+	/* EASGD's workers step at elastic_lr; in a world of one it is
+	 * serial training at lr. */
+	const char *knob = mode == TR_EASGD && size > 1 ?
+			   "); lower --elastic-lr" : "); lower --lr";
 
 	struct tr_problem p = ls_problem(ls, 0);
 	struct tr_opts o;
@@ -519,7 +523,7 @@ static void diverging(struct ls *ls, enum tr_mode mode)
 	rc = tr_run(&p, &o, w, &res, &e);
 	check("a huge rate: the divergence message on every rank",
 	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
-				 "epoch ", "); lower --lr"));
+				 "epoch ", knob));
 	if (rank == 0)
 		printf("# %s\n", rc < 0 ? e.msg : "no error");
 	/* One step of a finite gradient to infinite weights, the last. */
@@ -530,7 +534,7 @@ static void diverging(struct ls *ls, enum tr_mode mode)
 	rc = tr_run(&hp, &o, &hw, &res, &e);
 	check("finite gradients that step to infinite weights: diverged",
 	      rc == -1 && msg_is(&e, PAL_ERR_NUMERIC, "training diverged at "
-				 "epoch 1 (loss 1)", "; lower --lr"));
+				 "epoch 1 (loss 1)", knob + 1));
 	if (rank == 0)
 		printf("# %s\n", rc < 0 ? e.msg : "no error");
 }
