@@ -207,11 +207,15 @@ void optim_free(struct optim *o)
 		} \
 	} while (0)
 
+/* Compiled for AVX2 as well as SSE2, the one the CPU has chosen at load
+ * time: the same operations lane by lane (no FMA), so the same bits. */
+__attribute__((target_clones("avx2", "default")))
 void optim_step(struct optim *o, float *w, const float *g)
 {
 	STEP(float);
 }
 
+__attribute__((target_clones("avx2", "default")))
 void optim_step_f64(struct optim *o, double *w, const double *g)
 {
 	STEP(double);
