@@ -3,8 +3,10 @@
  *
  * It reads one pal stream of predictions (x, mean, std per row), scores each
  * row by a rule, and writes the chosen rows to the output and every other
- * row to --rest, so that selected plus rest is exactly the input.  With
- * --threshold alone it streams frame by frame; with --top k it keeps the k
+ * row to --rest, so that selected plus rest is exactly the input.  A
+ * trust band (--trust-lo, --trust-hi: DP-GEN's) keeps the rows whose std
+ * is outside it from every rule, and counts them.  Without --top it
+ * streams frame by frame; with --top k it keeps the k
  * best rows (or a pool of them, for --diverse and --min-dist) in a bounded
  * heap, so its memory does not depend on the length of the input.
  *
