@@ -46,13 +46,13 @@ fail() {
 
 # wait_for SECONDS WHAT CMD...: run CMD every 0.2 s until it succeeds.
 wait_for() {
-	limit=$(($1 * 5))
+	secs=$1 limit=$(($1 * 5))
 	what=$2
 	shift 2
 	i=0
 	until "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -le $limit ] || fail "timed out after ${limit}x0.2 s waiting for $what"
+		[ $i -le $limit ] || fail "timed out after $secs s waiting for $what"
 		sleep 0.2
 	done
 }
@@ -65,7 +65,10 @@ for prog in munged mungekey slurmctld slurmd scontrol sinfo; do
 		  exit 1; }
 done
 PATH=$PATH:/usr/sbin:/sbin
-[ -e "$D/slurmctld.pid" ] && fail "$D already holds a cluster (down.sh $D first)"
+if [ -e "$D/slurmctld.pid" ] || [ -e "$D/munge/munged.pid" ]; then
+	echo "up.sh: $D already holds a cluster (down.sh $D first)" >&2
+	exit 1
+fi
 # A port in use would have scontrol talk to someone else's slurmctld.
 if command -v ss >/dev/null 2>&1; then
 	for p in $port $((port + 1)); do
@@ -83,7 +86,7 @@ rm -f "$D"/*.log
 # no one else can write to the directories of its key and socket.
 mkdir -p "$D/munge"
 chmod 755 "$D/munge"
-mungekey --create --keyfile="$D/munge/munge.key" ||
+mungekey --create --force --keyfile="$D/munge/munge.key" ||
 	fail "cannot create a munge key"
 munged --key-file="$D/munge/munge.key" --socket="$D/munge/munge.socket" \
 	--pid-file="$D/munge/munged.pid" --seed-file="$D/munge/munged.seed" \
