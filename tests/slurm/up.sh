@@ -6,8 +6,11 @@
 # Everything lives in DIR (created if needed; an absolute path is best):
 # a munge key and its daemon on a socket of its own, slurm.conf
 # (ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, no
-# cgroup.conf: what works without systemd or cgroup delegation), slurmctld
-# and slurmd on 127.0.0.1, their state, logs and pid files.  Nothing is
+# cgroup.conf: what works without systemd or cgroup delegation;
+# MpiDefault=pmix, so that a plain srun -n N of an MPI program is one job
+# of N ranks, not N singletons), slurmctld and slurmd on 127.0.0.1, their
+# state, logs and pid files.  DIR's path must be short (munge's socket
+# path has a limit of 107 bytes): mktemp -d under /tmp.  Nothing is
 # read from or written to /etc/slurm, /etc/munge or /run/munge, so a Slurm
 # or munge that the machine runs already is not disturbed.  Use it with
 #
