@@ -3,8 +3,10 @@
  *
  * It reads one pal stream of predictions (x, mean, std per row), scores each
  * row by a rule, and writes the chosen rows to the output and every other
- * row to --rest, so that selected plus rest is exactly the input.  With
- * --threshold alone it streams frame by frame; with --top k it keeps the k
+ * row to --rest, so that selected plus rest is exactly the input.  A
+ * trust band (--trust-lo, --trust-hi: DP-GEN's) keeps the rows whose std
+ * is outside it from every rule, and counts them.  Without --top it
+ * streams frame by frame; with --top k it keeps the k
  * best rows (or a pool of them, for --diverse and --min-dist) in a bounded
  * heap, so its memory does not depend on the length of the input.
  *
@@ -35,7 +37,8 @@ static const char usage_text[] =
 	"                  [--excluded file] [-i file] [--labeled file] [--min-dist d]\n"
 	"                  [-o file] [--pool p] [--progress] [--quiet]\n"
 	"                  [--reduce max|mean] [--rest file] [--seed s]\n"
-	"                  [--threshold t] [--top k] [file]\n";
+	"                  [--stats file] [--threshold t] [--top k]\n"
+	"                  [--trust-hi h] [--trust-lo l] [file]\n";
 
 /* --help: one line an option, as pal-select(1) describes them. */
 static const char options_text[] =
@@ -56,8 +59,11 @@ static const char options_text[] =
 	"      --reduce=HOW       reduce a wide mean and std by max (default) or mean\n"
 	"      --rest=FILE        write every row not selected to FILE\n"
 	"      --seed=S           the seed of the tie-breaking keys and of --by random\n"
+	"      --stats=FILE       write the counts of -v to FILE, a key-value line each\n"
 	"      --threshold=T      select every row whose std is above T\n"
 	"      --top=K            select the K best-scoring rows\n"
+	"      --trust-hi=H       never select a row whose std is above H (unphysical)\n"
+	"      --trust-lo=L       never select a row whose std is below L (certain)\n"
 	"  -V, --version          print the version and exit\n"
 	"  -v, --verbose          report at the end where the rows went\n";
 
@@ -83,9 +89,14 @@ struct cmdline {
 	int has_best;
 	double best;
 	uint64_t seed;
+	/* The trust band [trust_lo, trust_hi] (DP-GEN's trust levels). */
+	int has_band;
+	double trust_lo, trust_hi;	/* default 0 and +inf */
+	const char *lo_arg, *hi_arg;	/* as given, for messages */
 	int verbose;
 	int progress;			/* enum progress_mode */
 	const char *input, *output, *rest, *exclude, *excluded, *labeled;
+	const char *stats;
 };
 
 /*
@@ -135,12 +146,15 @@ static void parse_by(struct cmdline *cl, const char *arg)
 /* The cross-checks: every combination that cannot mean anything. */
 static void check_args(struct cmdline *cl, int pool_given)
 {
-	const char *outs[3] = { cl->output, cl->rest, cl->excluded };
+	const char *outs[4] = { cl->output, cl->rest, cl->excluded, cl->stats };
 	const char *ins[3] = { cl->input, cl->exclude, cl->labeled };
 	int n;
 
-	if (!cl->has_top && !cl->has_threshold)
-		usage_die("give --top, --threshold or both");
+	if (!cl->has_top && !cl->has_threshold && !cl->has_band)
+		usage_die("give --top, --threshold, --trust-lo or --trust-hi");
+	if (cl->trust_lo > cl->trust_hi)
+		usage_die("--trust-lo %s is above --trust-hi %s", cl->lo_arg,
+			  cl->hi_arg);
 	if (cl->by_arg && !cl->has_top)
 		usage_die("--by applies only with --top");
 	if ((cl->diverse || cl->min_dist > 0) && !cl->has_top)
@@ -171,14 +185,14 @@ static void check_args(struct cmdline *cl, int pool_given)
 	if (n > 1)
 		usage_die("standard input can be read only once (input, "
 			  "--exclude, --labeled)");
-	for (int i = n = 0; i < 3; i++)
+	for (int i = n = 0; i < 4; i++)
 		n += i == 0 ? !outs[0] || !strcmp(outs[0], "-") :
 		     outs[i] && !strcmp(outs[i], "-");
 	if (n > 1)
 		usage_die("only one output can go to standard output (-o, "
-			  "--rest, --excluded)");
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+			  "--rest, --excluded, --stats)");
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
 			if (outs[i] && outs[j] && strcmp(outs[i], "-") &&
 			    !strcmp(outs[i], outs[j]))
 				usage_die("'%s' is named as two outputs",
@@ -189,7 +203,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BEST = 256, OPT_BY, OPT_DIVERSE, OPT_EXCLUDE, OPT_EXCLUDED,
 	       OPT_LABELED, OPT_MIN_DIST, OPT_POOL, OPT_REDUCE, OPT_REST,
-	       OPT_SEED, OPT_THRESHOLD, OPT_TOP, OPT_PROGRESS, OPT_QUIET };
+	       OPT_SEED, OPT_STATS, OPT_THRESHOLD, OPT_TOP, OPT_TRUST_HI,
+	       OPT_TRUST_LO, OPT_PROGRESS, OPT_QUIET };
 	static const struct option opts[] = {
 		{ "best", required_argument, NULL, OPT_BEST },
 		{ "by", required_argument, NULL, OPT_BY },
@@ -207,8 +222,11 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "reduce", required_argument, NULL, OPT_REDUCE },
 		{ "rest", required_argument, NULL, OPT_REST },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "trust-hi", required_argument, NULL, OPT_TRUST_HI },
+		{ "trust-lo", required_argument, NULL, OPT_TRUST_LO },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -217,6 +235,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 
 	memset(cl, 0, sizeof(*cl));
 	cl->by = BY_STD;
+	cl->trust_hi = INFINITY;
+	cl->lo_arg = "0";
+	cl->hi_arg = "inf";
 	while ((c = getopt_long(argc, argv, "hVi:o:v", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BEST:
@@ -278,6 +299,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_SEED:
 			cl->seed = opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
+		case OPT_STATS:
+			cl->stats = optarg;
+			break;
 		case OPT_THRESHOLD:
 			cl->threshold = opt_double("--threshold", optarg, 0);
 			cl->has_threshold = 1;
@@ -285,6 +309,18 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_TOP:
 			cl->top = opt_u64("--top", optarg, 0, UINT64_MAX);
 			cl->has_top = 1;
+			break;
+		case OPT_TRUST_HI:
+			cl->trust_hi = opt_double("--trust-hi", optarg,
+						  OPT_NONNEG);
+			cl->hi_arg = optarg;
+			cl->has_band = 1;
+			break;
+		case OPT_TRUST_LO:
+			cl->trust_lo = opt_double("--trust-lo", optarg,
+						  OPT_NONNEG);
+			cl->lo_arg = optarg;
+			cl->has_band = 1;
 			break;
 		case 'v':
 			cl->verbose = 1;
@@ -374,6 +410,7 @@ struct select {
 	uint64_t batch_rows;
 	/* Outputs: selected, rest, excluded (which may be rest). */
 	struct sink sink[3];
+	struct out stats;		/* --stats */
 	struct sink *to[ND];
 	/* Top-k: entries in the heap, their rows in the store by slot. */
 	struct topk heap;
@@ -383,6 +420,7 @@ struct select {
 	uint64_t tie_salt, random_salt;
 	uint64_t seq;			/* rows read */
 	uint64_t nexcluded, nnan;
+	uint64_t nbelow, nwithin, nabove;	/* the trust band's counts */
 };
 
 static void sink_open(struct sink *s, const char *path)
@@ -525,13 +563,14 @@ static void set_schema(struct select *st, const struct pal_frame *f)
 	int by_std = cl->has_top && (cl->by == BY_STD || cl->by == BY_UCB ||
 				     cl->by == BY_LCB || cl->by == BY_EI);
 	int by_mean = cl->has_top && cl->by != BY_STD && cl->by != BY_RANDOM;
-	const char *why_std = by_std ? "--by" : "--threshold";
+	const char *why_std = cl->has_threshold ? "--threshold" :
+			      "the trust band";
 	char why_by[80];
 
 	snprintf(why_by, sizeof(why_by), "--by %s", cl->by_arg ? cl->by_arg :
 		 "std");
-	st->c_std = need_col(st, f, "std", by_std || cl->has_threshold,
-			     by_std ? why_by : why_std);
+	st->c_std = need_col(st, f, "std", by_std || cl->has_threshold ||
+			     cl->has_band, by_std ? why_by : why_std);
 	st->c_mean = need_col(st, f, "mean", by_mean, why_by);
 	if (cl->diverse || cl->min_dist > 0)
 		st->c_x = need_col(st, f, "x", 1, cl->diverse ? "--diverse" :
@@ -669,12 +708,24 @@ static enum dest route(struct select *st, const struct pal_frame *f,
 	}
 	if (s < 0)
 		s = NAN;	/* a negative std is as meaningless as NaN */
+	if (cl->has_band) {
+		if (isnan(s)) {
+			st->nnan++;
+			return D_REST;
+		}
+		if (s < cl->trust_lo || s > cl->trust_hi) {
+			st->nbelow += s < cl->trust_lo;
+			st->nabove += s > cl->trust_hi;
+			return D_REST;
+		}
+		st->nwithin++;
+	}
 	if (cl->has_threshold && !(s > cl->threshold)) {
 		st->nnan += isnan(s);
 		return D_REST;
 	}
 	if (!cl->has_top)
-		return D_SEL;
+		return D_SEL;	/* --threshold, the trust band, or both */
 	e.score = score(st, f, i, id, s);
 	if (isnan(e.score) || (st->c_x >= 0 && !x_finite(st, f, i))) {
 		st->nnan++;
@@ -932,6 +983,8 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
 		sink_open(&st->sink[D_REST], cl->rest);
 	if (cl->excluded)
 		sink_open(&st->sink[D_EXCL], cl->excluded);
+	if (cl->stats)
+		out_open(&st->stats, cl->stats);
 	st->to[D_SEL] = &st->sink[D_SEL];
 	st->to[D_REST] = &st->sink[D_REST];
 	st->to[D_EXCL] = &st->sink[cl->excluded ? D_EXCL : D_REST];
@@ -950,11 +1003,11 @@ static struct pal_reader *open_all(struct select *st, const struct cmdline *cl)
  * progress line must not share). */
 static int writes_stdout(const struct cmdline *cl)
 {
-	const char *outs[3] = { cl->output, cl->rest, cl->excluded };
+	const char *outs[4] = { cl->output, cl->rest, cl->excluded, cl->stats };
 
 	if (!cl->output)
 		return 1;
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 4; k++)
 		if (outs[k] && !strcmp(outs[k], "-"))
 			return 1;
 	return 0;
@@ -985,6 +1038,33 @@ static void report(const struct select *st)
 		      " %s (%" PRIu64 " of them excluded); %" PRIu64
 		      " unranked (NaN)", st->seq, st->sink[D_SEL].rows,
 		      st->sink[D_REST].rows, rest, st->nexcluded, st->nnan);
+	if (cl->has_band)
+		warnx("trust band [%s, %s]: %" PRIu64 " below, %" PRIu64
+		      " within, %" PRIu64 " above", cl->lo_arg, cl->hi_arg,
+		      st->nbelow, st->nwithin, st->nabove);
+}
+
+/*
+ * --stats: where the rows went, a "key<TAB>value" line each, for a driver
+ * (pal-orchestrate reads below for DP-GEN's convergence).  rest counts
+ * the rows neither selected nor excluded, whether --rest took them or not.
+ */
+static void write_stats(struct select *st)
+{
+	const struct cmdline *cl = st->cl;
+	FILE *fp = out_stdio(&st->stats);
+	uint64_t sel = st->sink[D_SEL].rows;
+
+	fprintf(fp, "rows\t%" PRIu64 "\nselected\t%" PRIu64 "\nrest\t%"
+		PRIu64 "\nexcluded\t%" PRIu64 "\nunranked\t%" PRIu64 "\n",
+		st->seq, sel, st->seq - sel - st->nexcluded, st->nexcluded,
+		st->nnan);
+	if (cl->has_band)
+		fprintf(fp, "trust_lo\t%s\ntrust_hi\t%s\nbelow\t%" PRIu64
+			"\nwithin\t%" PRIu64 "\nabove\t%" PRIu64 "\n",
+			cl->lo_arg, cl->hi_arg, st->nbelow, st->nwithin,
+			st->nabove);
+	out_commit(&st->stats);
 }
 
 int main(int argc, char **argv)
@@ -1016,6 +1096,8 @@ int main(int argc, char **argv)
 	finish_top(&st);
 	if (cl.verbose)
 		report(&st);
+	if (cl.stats)
+		write_stats(&st);
 	/* The batch last, so that a failure leaves no batch behind. */
 	sink_close(&st.sink[D_EXCL]);
 	sink_close(&st.sink[D_REST]);

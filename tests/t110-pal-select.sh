@@ -438,7 +438,7 @@ test_expect_success 'usage errors exit 2 with a message' '
 			>/dev/null || { cat err; exit 1; }
 		test_grep "$msg" err || exit 1
 	done <<-EOF
-	--by std in.pal|give --top, --threshold or both
+	--by std in.pal|give --top, --threshold, --trust-lo or --trust-hi
 	--threshold 1 --by std in.pal|--by applies only with --top
 	--top 3 --by foo in.pal|unknown rule .foo.
 	--top 3 --by ucb:-1 in.pal|beta .-1. is not a finite number >= 0

@@ -1,0 +1,128 @@
+#!/bin/sh
+# Slurm for real: a one-node Slurm from Debian's packages (slurmctld, slurmd,
+# munge), brought up on localhost by tests/slurm/up.sh in a directory of
+# its own; then srun -n 2 pal-label, and an sbatch job that runs mpirun -n 2
+# pal-label and srun --mpi=pmix -n 2 pal-train (and mpi-comm) inside its
+# allocation, each checked against a run without Slurm; then
+# tests/slurm/down.sh.  Every wait is bounded.  Needs root (slurmd starts a
+# job as its user); without slurm-wlm and munge it is skipped, unless
+# CI=true (tools/install-deps slurm installs them).
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	test_skip 'a one-node Slurm' 'needs root (slurmd runs jobs as their user)'
+	test_done
+fi
+PATH=$PATH:/usr/sbin:/sbin
+missing=
+for prog in slurmctld slurmd srun sbatch scontrol sinfo munged mungekey; do
+	command -v $prog >/dev/null 2>&1 || missing="$missing $prog"
+done
+if [ -n "$missing" ]; then
+	if [ "${CI-}" = true ]; then
+		test_expect_success 'slurm-wlm and munge are installed' "
+			echo 'no$missing (tools/install-deps slurm)'; false"
+	else
+		test_skip 'a one-node Slurm' "no$missing (tools/install-deps slurm)"
+	fi
+	test_done
+fi
+need_mpirun 'a one-node Slurm'
+
+# The cluster's directory: short, for munge's socket path.
+CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/pal-slurm.XXXXXX") || exit 1
+SLURM_CONF=$CLUSTER/slurm.conf
+SLURM_PORT=${SLURM_PORT:-$((20000 + ($$ % 10000) * 2))}
+export SLURM_CONF SLURM_PORT
+trap '"$TESTS/slurm/down.sh" "$CLUSTER" >/dev/null 2>&1; rm -rf "$CLUSTER"' EXIT
+
+# wait_job ID SECONDS: wait up to SECONDS for job ID to end and print its
+# final state; cancel it if it does not.
+wait_job() {
+	i=0
+	while :; do
+		state=$(scontrol -o show job "$1" 2>/dev/null |
+			sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+		case $state in
+		COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | \
+		OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
+			echo "$state"
+			return 0 ;;
+		esac
+		i=$((i + 1))
+		if [ $i -gt $(($2 * 5)) ]; then
+			scancel "$1"
+			echo "job $1 still $state after $2 s: cancelled" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# rows FILE: id, x, y and status of a stream as sorted CSV.
+rows() { pal-cat --columns id,x,y,status --to csv "$1" | sort; }
+# ranks FILE: how many ranks labeled the rows of FILE.
+ranks() { pal-cat --columns rank --to csv "$1" | sed 1d | sort -u | wc -l; }
+
+pal-gen --method sobol --n 200 --bounds -5:10,0:15 -o cand.pal
+pal-label --builtin branin -i cand.pal -o serial.pal
+train='--members 4 --epochs 10 --layers 16 --quiet'
+
+test_expect_success 'up.sh brings up slurmctld, slurmd and munged' '
+	t0=$(date +%s%N) &&
+	timeout 60 "$TESTS/slurm/up.sh" "$CLUSTER" &&
+	t1=$(date +%s%N) &&
+	echo $(( (t1 - t0) / 1000000 )) >up-ms &&
+	timeout 10 sinfo -h -N -o "%N %t" >nodes &&
+	echo "localhost idle" >want && test_cmp want nodes
+'
+[ -s up-ms ] && echo "# bring-up took $(cat up-ms) ms"
+
+test_expect_success 'srun -n 2 pal-label: one job of 2 ranks, the serial rows' '
+	timeout 120 srun -n 2 pal-label --builtin branin --delay 2ms \
+		-i cand.pal -o srun.pal </dev/null &&
+	rows serial.pal >want && rows srun.pal >got && test_cmp want got &&
+	test "$(ranks srun.pal)" -eq 2
+'
+
+cat >job.sh <<'EOF'
+#!/bin/sh
+#SBATCH --ntasks=2
+#SBATCH --time=5
+#SBATCH --output=job.out
+# mpirun and srun --mpi=pmix inside the allocation.
+set -eu
+timeout 120 mpirun -n 2 pal-label --builtin branin --delay 2ms \
+	-i cand.pal -o mpirun.pal </dev/null
+timeout 120 srun --mpi=pmix -n 2 mpi-comm </dev/null >comm.out
+timeout 120 srun --mpi=pmix -n 2 pal-train $train -i mpirun.pal \
+	-o model.pal </dev/null
+echo "job done"
+EOF
+
+test_expect_success 'sbatch: mpirun and srun --mpi=pmix inside the allocation' '
+	export train &&
+	id=$(timeout 30 sbatch --parsable job.sh) &&
+	state=$(wait_job "$id" 300) &&
+	cat job.out &&
+	test "$state" = COMPLETED &&
+	test_grep "^job done\$" job.out &&
+	rows serial.pal >want && rows mpirun.pal >got && test_cmp want got &&
+	test "$(ranks mpirun.pal)" -eq 2 &&
+	! grep "^not ok" comm.out &&
+	test "$(grep -c "^ok .* (2 ranks)\$" comm.out)" -eq 9 &&
+	pal-train $train -i mpirun.pal -o serial-model.pal &&
+	cmp serial-model.pal model.pal
+'
+
+test_expect_success 'down.sh stops every daemon it started' '
+	for f in slurmd.pid slurmctld.pid munge/munged.pid; do
+		cat "$CLUSTER/$f" || exit 1
+	done >pids &&
+	timeout 60 "$TESTS/slurm/down.sh" "$CLUSTER" &&
+	while read -r pid; do
+		! test -d /proc/$pid || { echo "$pid still runs"; exit 1; }
+	done <pids
+'
+
+test_done
