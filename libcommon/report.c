@@ -514,24 +514,42 @@ out:
 
 /* ---- axes ---------------------------------------------------------------- */
 
-/* 1, 2 or 5 times a power of ten, at least x. */
-static double nice_step(double x)
+/* The step of a linear axis: 1, 2 or 5 times 10^e, at least x. */
+struct step {
+	double m;
+	int e;
+};
+
+static struct step nice_step(double x)
 {
-	double p = pow(10, floor(log10(x))), m = x / p;
+	struct step st = { 1, (int)floor(log10(x)) };
+	double m = x / pow(10, st.e);
 
 	if (m <= 1.000001)
-		return p;
-	if (m <= 2.000001)
-		return 2 * p;
-	if (m <= 5.000001)
-		return 5 * p;
-	return 10 * p;
+		st.m = 1;
+	else if (m <= 2.000001)
+		st.m = 2;
+	else if (m <= 5.000001)
+		st.m = 5;
+	else
+		st.m = 10;
+	return st;
+}
+
+/* k steps, rounded once (k * 0.1 as k / 10: -3 steps are -0.3, not
+ * -0.30000000000000004). */
+static double steps(long k, struct step st)
+{
+	if (st.e >= 0)
+		return (double)k * st.m * pow(10, st.e);
+	return (double)k * st.m / pow(10, -st.e);
 }
 
 void report_scale_linear(double lo, double hi, struct report_scale *s)
 {
-	double step, t;
-	int n = 0;
+	struct step st;
+	long k0, k1, k;
+	double t, step;
 
 	memset(s, 0, sizeof(*s));
 	if (!isfinite(lo) || !isfinite(hi)) {
@@ -543,20 +561,23 @@ void report_scale_linear(double lo, double hi, struct report_scale *s)
 		lo = hi;
 		hi = t;
 	}
+	/* a domain whose width is a finite double */
+	lo = lo < -1e300 ? -1e300 : lo > 1e300 ? 1e300 : lo;
+	hi = hi < -1e300 ? -1e300 : hi > 1e300 ? 1e300 : hi;
 	if (hi == lo) {
 		double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
 
 		lo -= pad;
 		hi += pad;
 	}
-	step = nice_step((hi - lo) / 5);
-	s->lo = floor(lo / step + 1e-9) * step;
-	s->hi = ceil(hi / step - 1e-9) * step;
-	for (t = s->lo; t <= s->hi + step * 1e-6 && n < 32; t += step) {
-		/* -0 and 1e-17 read as 0 */
-		s->tick[n++] = fabs(t) < step * 1e-9 ? 0 : t;
-	}
-	s->nticks = n;
+	st = nice_step((hi - lo) / 5);
+	step = steps(1, st);
+	k0 = (long)floor(lo / step + 1e-9);
+	k1 = (long)ceil(hi / step - 1e-9);
+	s->lo = steps(k0, st);
+	s->hi = steps(k1, st);
+	for (k = k0; k <= k1 && s->nticks < 32; k++)
+		s->tick[s->nticks++] = steps(k, st);
 }
 
 void report_scale_log(double lo, double hi, struct report_scale *s)
