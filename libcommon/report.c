@@ -239,9 +239,11 @@ static int parse_event(struct lines *l, const int *at, int nf,
 	if (number(l, "t_start", f[at[EC_T_START]], &e->t_start, err) < 0 ||
 	    number(l, "t_end", f[at[EC_T_END]], &e->t_end, err) < 0)
 		return -1;
-	if (!isfinite(e->t_start) || !isfinite(e->t_end))
+	if (!(fabs(e->t_start) <= REPORT_MAX_TIME) ||
+	    !(fabs(e->t_end) <= REPORT_MAX_TIME))
 		return pal_seterr(err, PAL_ERR_CORRUPT, 0, "t_start and t_end "
-				  "must be finite (%s:%lu)", l->name, l->no);
+				  "must lie within +-1e12 s (%s:%lu)", l->name,
+				  l->no);
 	if (e->t_end < e->t_start)
 		return pal_seterr(err, PAL_ERR_CORRUPT, 0, "t_end before "
 				  "t_start (%s:%lu)", l->name, l->no);
@@ -561,10 +563,13 @@ void report_scale_linear(double lo, double hi, struct report_scale *s)
 		lo = hi;
 		hi = t;
 	}
-	/* a domain whose width is a finite double */
+	/* a domain whose width and steps are finite, normal doubles */
 	lo = lo < -1e300 ? -1e300 : lo > 1e300 ? 1e300 : lo;
 	hi = hi < -1e300 ? -1e300 : hi > 1e300 ? 1e300 : hi;
-	if (hi == lo) {
+	lo = fabs(lo) < 1e-250 ? 0 : lo;
+	hi = fabs(hi) < 1e-250 ? 0 : hi;
+	/* one value (or two within rounding: the ticks must differ) */
+	if (hi - lo <= 1e-9 * fmax(fabs(lo), fabs(hi))) {
 		double pad = lo == 0 ? 1 : fabs(lo) * 0.1;
 
 		lo -= pad;
@@ -596,14 +601,12 @@ void report_scale_log(double lo, double hi, struct report_scale *s)
 		lo = hi;
 		hi = t;
 	}
+	lo = lo < 1e-300 ? 1e-300 : lo > 1e300 ? 1e300 : lo;
+	hi = hi < 1e-300 ? 1e-300 : hi > 1e300 ? 1e300 : hi;
 	if (hi / lo < 1.0001) {
 		lo /= 2;
 		hi *= 2;
 	}
-	if (lo < 1e-300)
-		lo = 1e-300;
-	if (hi > 1e300)
-		hi = 1e300;
 	d0 = (int)floor(log10(lo) + 1e-9);
 	d1 = (int)ceil(log10(hi) - 1e-9);
 	if (d1 <= d0)
@@ -638,8 +641,11 @@ void report_scale_log(double lo, double hi, struct report_scale *s)
 		s->nticks = n;
 		return;
 	}
+	/* every k-th decade, at multiples of k (those past 1e-300 are not
+	 * doubles to draw) */
 	every = (d1 - d0 + 7) / 8;
-	d0 -= ((d0 % every) + every) % every;
+	if (d0 - ((d0 % every) + every) % every >= -301)
+		d0 -= ((d0 % every) + every) % every;
 	s->lo = pow(10, d0);
 	s->hi = pow(10, d1);
 	for (d = d0; d <= d1 && n < 32; d += every)
@@ -1153,6 +1159,19 @@ static void stage_times(FILE *fp, const struct report_events *ev)
 	fputs("</table>\n", fp);
 }
 
+/* A number of the summary, "%.4g" (fmt) or a dash when not known. */
+static void cell(FILE *fp, const char *fmt, double v, const char *unit)
+{
+	fputs("<td class=\"n\">", fp);
+	if (isfinite(v)) {
+		fprintf(fp, fmt, v);
+		fputs(unit, fp);
+	} else {
+		fputs("&ndash;", fp);
+	}
+	fputs("</td></tr>\n", fp);
+}
+
 /* The last finite value of column c, NaN if none. */
 static double last_value(const struct report_metrics *m, int c)
 {
@@ -1182,13 +1201,16 @@ static void summary(FILE *fp, const struct report_metrics *m,
 	size_t i;
 
 	fputs("<h2 id=\"summary\">Summary</h2>\n<table>\n", fp);
-	fprintf(fp, "<tr><th>generations</th><td class=\"n\">%zu</td></tr>\n"
-		"<tr><th>labels</th><td class=\"n\">%.0f</td></tr>\n"
-		"<tr><th>wall time</th><td class=\"n\">%.4g s</td></tr>\n",
-		m->n, last_value(m, RC_LABELS), last_value(m, RC_WALL_S));
-	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++)
-		fprintf(fp, "<tr><th>%s (last)</th><td class=\"n\">%.4g</td>"
-			"</tr>\n", last[i].name, last_value(m, last[i].col));
+	fprintf(fp, "<tr><th>generations</th><td class=\"n\">%zu</td></tr>\n",
+		m->n);
+	fputs("<tr><th>labels</th>", fp);
+	cell(fp, "%.0f", last_value(m, RC_LABELS), "");
+	fputs("<tr><th>wall time</th>", fp);
+	cell(fp, "%.4g", last_value(m, RC_WALL_S), " s");
+	for (i = 0; i < sizeof(last) / sizeof(last[0]); i++) {
+		fprintf(fp, "<tr><th>%s (last)</th>", last[i].name);
+		cell(fp, "%.4g", last_value(m, last[i].col), "");
+	}
 	fprintf(fp, "<tr><th>events</th><td class=\"n\">%zu</td></tr>\n"
 		"<tr><th>baseline</th><td>%s</td></tr>\n</table>\n",
 		ev->nevents, has_base ? "random selection (baseline/"
@@ -1283,6 +1305,7 @@ static int write_page(const char *dir, const struct report_metrics *m,
 		".report.html.tmpXXXXXX");
 	struct pal_cleanup cl = { NULL, NULL, 0 };
 	int fd, rc = -1, e;
+	mode_t um;
 	FILE *fp;
 
 	pal_cleanup_hold();
@@ -1307,8 +1330,12 @@ static int write_page(const char *dir, const struct report_metrics *m,
 		goto fail;
 	}
 	page(fp, dir, m, base, ev, cfg);
+	/* mkstemp makes it 0600; a report is 0666 less the umask, as
+	 * open(2) would make it */
+	um = umask(0);
+	umask(um);
 	errno = 0;
-	if (fflush(fp) != 0 || ferror(fp) || fchmod(fd, 0644) < 0 ||
+	if (fflush(fp) != 0 || ferror(fp) || fchmod(fd, 0666 & ~um) < 0 ||
 	    fsync(fd) < 0) {
 		e = errno ? errno : EIO;
 		fclose(fp);

@@ -74,6 +74,7 @@ void report_metrics_free(struct report_metrics *m);
 #define REPORT_MAX_STAGES 32	/* distinct stage names in events.tsv */
 #define REPORT_MAX_LANES 64	/* timeline lanes (label ranks grouped beyond) */
 #define REPORT_MAX_SEGMENTS 6000 /* bins of all lanes together, at most */
+#define REPORT_MAX_TIME 1e12	/* |t_start|, |t_end| in seconds, at most */
 
 /* One stage's totals over events.tsv. */
 struct report_stage {
@@ -96,7 +97,8 @@ struct report_lane {
  * events.tsv aggregated.  Header first, naming t_start, t_end, stage and
  * rank (required) and rows, queue_s, compute_s (optional; first_id and any
  * other column skipped).  A stage name is 1 to 32 of [A-Za-z0-9_.-]; rank
- * is an integer from -1 to 2^31 - 2; t_end >= t_start, both finite.
+ * is an integer from -1 to 2^31 - 2; t_end >= t_start, both within
+ * +-REPORT_MAX_TIME (unix seconds, or any other origin).
  * Label events of rank >= 0 get a lane per rank (ranks grouped, rank_lo to
  * rank_hi, when there are more than fit), every other stage (and label of
  * rank -1) a lane of its own.

@@ -239,7 +239,10 @@ static void test_events_errors(void)
 	expect_events_error(EHEAD "1\t2\tlabel\t-2\t1\t0\t0\t1\n",
 			    "bad value '-2' for rank: too small (e.tsv:2)");
 	expect_events_error(EHEAD "nan\t2\tlabel\t0\t1\t0\t0\t1\n",
-			    "t_start and t_end must be finite (e.tsv:2)");
+			    "t_start and t_end must lie within +-1e12 s (e.tsv:2)");
+	expect_events_error(EHEAD "0\t1.1e12\tlabel\t0\t1\t0\t0\t1\n",
+			    "t_start and t_end must lie within +-1e12 s "
+			    "(e.tsv:2)");
 	expect_events_error("t_start\tt_end\tstage\n",
 			    "no column 'rank' in header (e.tsv:1)");
 	expect_events_error(EHEAD "1\t2\tlabel\t0\n",
@@ -272,6 +275,15 @@ static void test_scales(void)
 	CHECK(isfinite(s.lo) && isfinite(s.hi) && s.nticks >= 2 &&
 	      s.nticks < 32, "linear -1e308..1e308: finite (%g..%g, %d)",
 	      s.lo, s.hi, s.nticks);
+
+	report_scale_linear(3.7e-310, 4.2e-314, &s);
+	CHECK(s.lo < 0 && s.hi > 0 && s.nticks >= 2,
+	      "linear of subnormals: an axis around 0 (%g..%g, %d)", s.lo,
+	      s.hi, s.nticks);
+	report_scale_log(3.7e-310, 4.2e-314, &s);
+	CHECK(s.lo > 0 && s.hi > s.lo && s.nticks >= 2,
+	      "log of subnormals: still an axis (%g..%g, %d)", s.lo, s.hi,
+	      s.nticks);
 
 	report_scale_log(0.0566, 0.335, &s);
 	CHECK(s.log && s.lo == 0.05 && s.hi == 0.5 && s.nticks == 4 &&
@@ -357,6 +369,7 @@ static void test_write(void)
 	struct stat st;
 	int rc;
 
+	umask(022);
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		exit(1);
@@ -371,11 +384,19 @@ static void test_write(void)
 	rc = report_write(dir, &e);
 	html = slurp("report.html");
 	CHECK(rc == 0 && html && strstr(html, "Nothing yet") &&
-	      strstr(html, "No events recorded yet") && nfiles() == 2,
+	      strstr(html, "No events recorded yet") && !strstr(html, "nan") &&
+	      nfiles() == 2,
 	      "empty metrics.tsv: a page that says nothing yet");
 	snprintf(want, sizeof(want), "%s/report.html", dir);
 	CHECK(stat(want, &st) == 0 && (st.st_mode & 0777) == 0644,
-	      "report.html is 0644 (%o)", (unsigned)(st.st_mode & 0777));
+	      "report.html is 0666 less the umask 022 (%o)",
+	      (unsigned)(st.st_mode & 0777));
+	umask(027);
+	rc = report_write(dir, &e);
+	CHECK(rc == 0 && stat(want, &st) == 0 && (st.st_mode & 0777) == 0640,
+	      "and 0640 under the umask 027 (%o)",
+	      (unsigned)(st.st_mode & 0777));
+	umask(022);
 
 	put("config", "# c\nplan = <b>\"x\" & 'y'</b>\n[label]\nnp = 4\n");
 	put("metrics.tsv", MHEAD "0\t20\t1.5\t0.5\t1\t0.25\t0.2\tnan\tnan\t"
