@@ -861,6 +861,12 @@ static void series(FILE *fp, const struct report_metrics *m, int xc, int yc,
 {
 	size_t i, drawn = 0;
 
+	for (i = 0; i < m->n; i++)
+		if (drawable(sx, m->row[i][xc]) && drawable(sy, m->row[i][yc]))
+			drawn++;
+	if (!drawn)
+		return;
+	drawn = 0;
 	fprintf(fp, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s"
 		" points=\"", colour, dash);
 	for (i = 0; i < m->n; i++) {

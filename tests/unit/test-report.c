@@ -410,6 +410,10 @@ static void test_write(void)
 	CHECK(html && strstr(html, "<svg") && strstr(html, ">0.25<") &&
 	      !strstr(html, "<script"),
 	      "a learning curve, the last validation RMSE, no script");
+	CHECK(html && strstr(html, "<polyline fill=\"none\" stroke=\"#1f77b4\"")
+	      && !strstr(html, "<polyline fill=\"none\" stroke=\"#d62728\"")
+	      && !strstr(html, "points=\"\""),
+	      "a curve of val_rmse, none of the all-NaN prosp_rmse");
 
 	/* a bad events.tsv: an error; the old report stays, no temporary */
 	put("events.tsv", EHEAD "1\t2\tlabel\tx\t1\t0\t0\t1\n");
