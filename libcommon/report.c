@@ -1035,7 +1035,7 @@ static const char *stage_colour(const char *name)
 
 static void timeline(FILE *fp, const struct report_events *ev)
 {
-	int lh = ev->nlanes > 24 ? 8 : 18, h = PT + ev->nlanes * lh + 50;
+	int lh = ev->nlanes > 24 ? 10 : 18, h = PT + ev->nlanes * lh + 50;
 	struct report_scale sx;
 	int i, b;
 
