@@ -21,7 +21,7 @@
 #define MAX_LINE 65536		/* bytes of one line of any table */
 #define MAX_FIELDS 64
 
-/* ---- lines and fields --------------------------------------------------- */
+/* ---- lines and fields ---------------------------------------------------- */
 
 /* A line reader over fp: line (without its newline), its number. */
 struct lines {
@@ -137,7 +137,7 @@ static int number(struct lines *l, const char *col, const char *s,
 	return 0;
 }
 
-/* ---- metrics.tsv -------------------------------------------------------- */
+/* ---- metrics.tsv --------------------------------------------------------- */
 
 static const char *const metric_names[RC_NCOLS] = {
 	"generation", "labels", "wall_s", "train_s", "label_s", "val_rmse",
@@ -207,7 +207,7 @@ out:
 	return 0;
 }
 
-/* ---- events.tsv --------------------------------------------------------- */
+/* ---- events.tsv ---------------------------------------------------------- */
 
 enum { EC_T_START, EC_T_END, EC_STAGE, EC_RANK, EC_ROWS, EC_QUEUE_S,
        EC_COMPUTE_S, EC_NCOLS };
@@ -1261,7 +1261,7 @@ static void page(FILE *fp, const char *dir, const struct report_metrics *m,
 	fputs("</body>\n</html>\n", fp);
 }
 
-/* ---- report_write --------------------------------------------------------- */
+/* ---- report_write -------------------------------------------------------- */
 
 static char *join(const char *dir, const char *file)
 {

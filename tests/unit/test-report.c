@@ -129,7 +129,8 @@ static void test_metrics_errors(void)
 			     "(m.tsv:2)");
 }
 
-#define EHEAD "t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\tcompute_s\n"
+#define EHEAD "t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\t" \
+	"compute_s\n"
 
 static void test_events(void)
 {
