@@ -957,7 +957,7 @@ static void learning_curve(FILE *fp, const struct report_metrics *m,
 		       curves[i].colour, "");
 		legend(fp, k++, curves[i].colour, "", curves[i].name);
 	}
-	if (base) {
+	if (base && base->n) {
 		series(fp, base, RC_LABELS, RC_VAL_RMSE, &sx, &sy, "#7f7f7f",
 		       " stroke-dasharray=\"6 4\"");
 		legend(fp, k++, "#7f7f7f", " stroke-dasharray=\"6 4\"",
@@ -968,7 +968,7 @@ static void learning_curve(FILE *fp, const struct report_metrics *m,
 	      "model on the rows labeled in this one, before training on "
 	      "them; mean std: the committee's mean predicted std over the "
 	      "candidates of the generation.", fp);
-	if (base)
+	if (base && base->n)
 		fputs("  Dashed: the validation RMSE of the same campaign with "
 		      "random selection.", fp);
 	fputs("</p>\n", fp);

@@ -434,6 +434,24 @@ static void test_write(void)
 	CHECK(rc == -1 && !strcmp(e.msg, want), "bad config: '%s'",
 	      esc(e.msg));
 
+	/* a baseline: its curve and legend once it has a row */
+	put("config", "");
+	snprintf(want, sizeof(want), "%s/baseline", dir);
+	mkdir(want, 0755);
+	put("baseline/metrics.tsv", "generation\tlabels\tval_rmse\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && !strstr(html, "baseline (random)") &&
+	      strstr(html, "random selection (baseline/metrics.tsv)"),
+	      "a baseline of no rows: no curve, no legend");
+	put("baseline/metrics.tsv", "generation\tlabels\tval_rmse\n"
+	    "0\t20\t0.5\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && strstr(html, "baseline (random)") &&
+	      strstr(html, "<polyline fill=\"none\" stroke=\"#7f7f7f\""),
+	      "a baseline of a row: its curve and legend");
+
 	/* a directory that cannot take the temporary (not as root) */
 	if (geteuid() != 0) {
 		chmod(dir, 0555);
