@@ -452,6 +452,16 @@ static void test_write(void)
 	      strstr(html, "<polyline fill=\"none\" stroke=\"#7f7f7f\""),
 	      "a baseline of a row: its curve and legend");
 
+	/* the busy fraction's chart only where it was recorded */
+	CHECK(html && strstr(html, "aria-label=\"oracle slots busy per "
+			     "generation\""), "a busy_label chart");
+	put("metrics.tsv", "generation\tlabels\tval_rmse\n0\t20\t0.5\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && !strstr(html, "oracle slots busy per "
+					 "generation"),
+	      "no busy_label column: no busy chart");
+
 	/* a directory that cannot take the temporary (not as root) */
 	if (geteuid() != 0) {
 		chmod(dir, 0555);
