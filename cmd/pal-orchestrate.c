@@ -746,6 +746,14 @@ static void kill_orphans(const struct campaign *C)
 			warnx("killing pid %d (%s), a stage left running "
 			      "in %s", (int)pid, base, C->dir);
 			kill(pid, SIGKILL);
+			/* Gone before we go on: it may hold a journal. */
+			for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
+				snprintf(path, sizeof(path), "/proc/%d/exe",
+					 (int)pid);
+				if (readlink(path, exe, sizeof(exe)) <= 0)
+					break;
+				usleep(10000);
+			}
 		}
 	}
 	closedir(d);
@@ -1684,10 +1692,19 @@ int main(int argc, char **argv)
 	C.quiet = cl.quiet;
 	config_init(&C.cfg);
 
-	if (mkdir(cl.dir, 0755) != 0 && errno != EEXIST)
+	if (!cl.dry_run && mkdir(cl.dir, 0755) != 0 && errno != EEXIST)
 		die_errno("cannot create the campaign directory '%s'", cl.dir);
-	if (!realpath(cl.dir, abs))
-		die_errno("cannot find the directory '%s'", cl.dir);
+	if (!realpath(cl.dir, abs)) {
+		char cwd[PATH_MAX];
+
+		/* --dry-run of a campaign not made yet: the path it will
+		 * have (realpath of its parent when it is made). */
+		if (!cl.dry_run || errno != ENOENT || !getcwd(cwd, sizeof(cwd)))
+			die_errno("cannot find the directory '%s'", cl.dir);
+		if (snprintf(abs, sizeof(abs), "%s/%s", cl.dir[0] == '/' ?
+			     "" : cwd, cl.dir) >= (int)sizeof(abs))
+			die("path too long (%s)", cl.dir);
+	}
 	C.dir = abs;
 	{
 		char *s = pathf(&C, "state"), *k = pathf(&C, "config");

@@ -1,0 +1,128 @@
+#!/bin/sh
+# pal-orchestrate: a toy campaign runs to its budget, with no duplicate id,
+# and its final model beats its first on rows it never saw; the same
+# campaign twice gives the same bytes; --dry-run prints the commands that
+# the next generation runs, and running them by hand gives the same files.
+# (Config errors and the lock: t151; kill -9 and --resume: t152.)
+. "$(dirname "$0")/lib.sh"
+
+cat >toy.conf <<'EOF'
+# a toy campaign
+budget = 52     # labels in all
+initial = 20
+batch = 8
+candidates = 400
+seed = 3
+dim = 2
+
+[label]
+builtin = toy
+
+[train]
+members = 3
+layers = 16,16
+epochs = 150
+EOF
+
+# RMSE of a model on test.pal (x and the true y), by awk.
+rmse() {
+	pal-predict --model "$1" -i test.pal -o pred.pal &&
+	pal-cat --columns y,mean --to csv pred.pal |
+	awk -F, 'NR > 1 { s += ($1 - $2)^2; n++ } END { printf "%.6f\n", sqrt(s / n) }'
+}
+
+test_expect_success 'a toy campaign runs to its budget' '
+	pal-orchestrate --quiet --config toy.conf c1 2>err &&
+	test ! -s err &&
+	pal-cat --columns id --to csv c1/labeled.pal | sed 1d >ids &&
+	test "$(wc -l <ids)" -eq 52 &&
+	test "$(sort -u ids | wc -l)" -eq 52 &&
+	test "$(pal-cat --columns status --to csv c1/labeled.pal | sed 1d | sort -u)" = 0 &&
+	test_grep "^stop=budget$" c1/state &&
+	test_grep "^labels=52$" c1/state &&
+	cut -f1,2 c1/metrics.tsv >got &&
+	printf "generation\tlabels\n0\t20\n1\t28\n2\t36\n3\t44\n4\t52\n" >want &&
+	test_cmp want got &&
+	ls c1/models >models &&
+	printf "gen-%04d.pal\n" 0 1 2 3 4 >want && test_cmp want models &&
+	test "$(head -1 c1/events.tsv)" = "$(printf "t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\tcompute_s")" &&
+	test "$(awk -F"\t" "\$3 == \"label\"" c1/events.tsv | wc -l)" -eq 52 &&
+	test "$(awk -F"\t" "\$3 == \"train\"" c1/events.tsv | wc -l)" -eq 5 &&
+	test -e c1/logs/train-g0004.err
+'
+
+test_expect_success 'the labeled rows are the oracle'"'"'s, and the config as used is kept' '
+	pal-label --builtin toy -i c1/labeled.pal -o relabel.pal &&
+	pal-cat --columns id,y --to csv c1/labeled.pal >a &&
+	pal-cat --columns id,y --to csv relabel.pal >b &&
+	test_cmp a b &&
+	test_grep "^budget = 52$" c1/config &&
+	test_grep "^label.builtin = toy$" c1/config &&
+	test_grep "^train.members = 3$" c1/config
+'
+
+test_expect_success 'the metrics: generation 1 on has a mean std and a prospective error' '
+	awk -F"\t" "NR > 2 && (\$7 == \"nan\" || \$8 == \"nan\" || \$8 <= 0) { exit 1 }
+		NR == 2 && \$7 != \"nan\" { exit 1 }" c1/metrics.tsv
+'
+
+test_expect_success 'the final model beats the first on rows no model saw' '
+	pal-gen --method uniform --n 300 --dim 2 --seed 99 --start-id 1000000000 |
+	pal-label --builtin toy -o test.pal &&
+	first=$(rmse c1/models/gen-0000.pal) &&
+	last=$(rmse c1/models/gen-0004.pal) &&
+	echo "test RMSE: first $first, last $last" &&
+	awk -v a="$first" -v b="$last" "BEGIN { exit !(b < 0.8 * a) }"
+'
+
+test_expect_success 'the prospective error is the last model on the new rows' '
+	pal-predict --model c1/models/gen-0002.pal -i c1/gen-0003/labeled.pal -o p3.pal &&
+	pal-cat --columns y,mean --to csv p3.pal |
+	awk -F, "NR > 1 { s += (\$1 - \$2)^2; n++ } END { printf \"%.6g\n\", sqrt(s / n) }" >want &&
+	awk -F"\t" "\$1 == 3 { print \$8 }" c1/metrics.tsv >got &&
+	test_cmp want got
+'
+
+test_expect_success 'the same campaign twice: the same labeled set and models' '
+	pal-orchestrate --quiet --config toy.conf c2 &&
+	cmp c1/labeled.pal c2/labeled.pal &&
+	for m in c1/models/*.pal; do cmp "$m" c2/models/${m#c1/models/} || exit 1; done &&
+	cmp c1/config c2/config
+'
+
+test_expect_success 'another seed, another campaign' '
+	pal-orchestrate --quiet --config toy.conf --seed 4 --budget 28 c3 &&
+	test_grep "^seed = 4$" c3/config &&
+	! cmp -s c1/models/gen-0001.pal c3/models/gen-0001.pal
+'
+
+test_expect_success '--dry-run prints the next generation; run by hand, the same files' '
+	pal-orchestrate --quiet --config toy.conf --budget 36 d1 &&
+	cp -a d1 d2 &&
+	pal-orchestrate --dry-run --budget 44 d2 >cmds &&
+	test_grep "^# generation 3$" cmds &&
+	test_grep "pal-select .*--top 8 " cmds &&
+	test_grep "pal-train .*--init $TRASH/d2/models/gen-0002.pal" cmds &&
+	! grep -q d1 cmds &&
+	sh -e cmds &&
+	pal-orchestrate --quiet --resume --budget 44 d1 &&
+	cmp d1/labeled.pal d2/labeled.pal &&
+	cmp d1/models/gen-0003.pal d2/models/gen-0003.pal &&
+	cmp d1/gen-0003/selected.pal d2/gen-0003/selected.pal
+'
+
+test_expect_success '--resume with a larger budget extends a finished campaign' '
+	test_grep "^stop=budget$" d1/state &&
+	test_grep "^budget = 44$" d1/config &&
+	test "$(tail -1 d1/metrics.tsv | cut -f1,2)" = "$(printf "3\t44")"
+'
+
+test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
+	pal-orchestrate --dry-run --config toy.conf new >cmds &&
+	test_grep "^# generation 0$" cmds &&
+	test_grep "pal-gen --quiet --method lhs --n 20 --dim 2 --seed 3 --start-id 0 -o $TRASH/new/gen-0000/candidates.pal" cmds &&
+	! grep -q pal-predict cmds &&
+	test ! -e new
+'
+
+test_done
