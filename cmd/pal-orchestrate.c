@@ -172,6 +172,23 @@ static int key_find(const char *name)
 	return -1;
 }
 
+/* A config error: a usage error (exit 2), without usage_die's hint to
+ * run --help, which says nothing about config files. */
+static _Noreturn void config_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static _Noreturn void config_die(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warnx("%s", msg);
+	pal_cleanup_run();
+	exit(PAL_EXIT_USAGE);
+}
+
 /* Why value is bad for key k, or NULL if it is good. */
 static const char *key_check(const struct key *k, const char *v,
 			     char *why, size_t cap)
@@ -260,13 +277,13 @@ static void config_set(struct config *c, const char *name, const char *value,
 	int i = key_find(name);
 
 	if (i < 0)
-		usage_die("unknown key '%s' (%s)", name, where);
+		config_die("unknown key '%s' (%s)", name, where);
 	bad = key_check(&keys[i], value, why, sizeof(why));
 	if (bad)
-		usage_die("bad value '%s' for %s: %s (%s)", value, name, bad,
+		config_die("bad value '%s' for %s: %s (%s)", value, name, bad,
 			  where);
 	if (dup && c->set[i] == 2)
-		usage_die("%s set twice (%s)", name, where);
+		config_die("%s set twice (%s)", name, where);
 	free(c->val[i]);
 	c->val[i] = xstrdup(value);
 	c->set[i] = dup ? 2 : 1;
@@ -314,7 +331,7 @@ static void config_read(struct config *c, const char *path)
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", path, lineno);
 		if (!strchr(line, '\n') && !feof(fp))
-			usage_die("line too long (%s)", where);
+			config_die("line too long (%s)", where);
 		for (hash = line; (hash = strchr(hash, '#')); hash++)
 			if (hash == line || isspace((unsigned char)hash[-1])) {
 				*hash = '\0';
@@ -328,27 +345,27 @@ static void config_read(struct config *c, const char *path)
 			char *n;
 
 			if (!e || e[1])
-				usage_die("bad section line '%s' (%s)", s,
+				config_die("bad section line '%s' (%s)", s,
 					  where);
 			*e = '\0';
 			n = trim(s + 1);
 			if (!*n || strlen(n) >= sizeof(section) ||
 			    strchr(n, '.'))
-				usage_die("bad section name '%s' (%s)", n,
+				config_die("bad section name '%s' (%s)", n,
 					  where);
 			snprintf(section, sizeof(section), "%s", n);
 			continue;
 		}
 		eq = strchr(s, '=');
 		if (!eq)
-			usage_die("not a key = value line: '%s' (%s)", s,
+			config_die("not a key = value line: '%s' (%s)", s,
 				  where);
 		*eq = '\0';
 		s = trim(s);
 		if (!*s)
-			usage_die("no key before '=' (%s)", where);
+			config_die("no key before '=' (%s)", where);
 		if (*section && strchr(s, '.'))
-			usage_die("dotted key '%s' in section [%s] (%s)", s,
+			config_die("dotted key '%s' in section [%s] (%s)", s,
 				  section, where);
 		snprintf(name, sizeof(name), "%s%s%s", section,
 			 *section ? "." : "", s);
@@ -415,15 +432,15 @@ static char *config_text(const struct config *c, int with_stop)
 static void config_finish(const struct config *c)
 {
 	if (strcmp(cv(c, "policy"), "stream") == 0)
-		usage_die("policy stream: not written yet (use batch)");
+		config_die("policy stream: not written yet (use batch)");
 	if (!*cv(c, "bounds") && cu(c, "dim") == 0)
-		usage_die("the config needs bounds or dim");
+		config_die("the config needs bounds or dim");
 	if (!!*cv(c, "label.builtin") == !!*cv(c, "label.exec"))
-		usage_die("the config needs one of label.builtin and "
+		config_die("the config needs one of label.builtin and "
 			  "label.exec");
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strstr(keys[i].name, ".launcher") && !*c->val[i])
-			usage_die("%s is empty", keys[i].name);
+			config_die("%s is empty", keys[i].name);
 }
 
 /* ---- string vectors -------------------------------------------------- */
@@ -1615,7 +1632,7 @@ static void reopen(struct campaign *C, const struct cmdline *cl, int write)
 		for (size_t i = 0; i < NKEYS; i++)
 			if (!keys[i].stop &&
 			    strcmp(C->cfg.val[i], given.val[i]))
-				usage_die("campaign of another config: %s is "
+				config_die("campaign of another config: %s is "
 					  "'%s' there, '%s' here (%s)",
 					  keys[i].name, C->cfg.val[i],
 					  given.val[i], path);
@@ -1692,6 +1709,12 @@ int main(int argc, char **argv)
 	C.quiet = cl.quiet;
 	config_init(&C.cfg);
 
+	if (!cl.resume && !cl.dry_run) {
+		/* A new campaign: its config checked before DIR is made. */
+		config_read(&C.cfg, cl.config);
+		apply_sets(&C.cfg, &cl.sets);
+		config_finish(&C.cfg);
+	}
 	if (!cl.dry_run && mkdir(cl.dir, 0755) != 0 && errno != EEXIST)
 		die_errno("cannot create the campaign directory '%s'", cl.dir);
 	if (!realpath(cl.dir, abs)) {
@@ -1743,9 +1766,6 @@ int main(int argc, char **argv)
 			    "--resume (%s)", C.dir);
 		if (!dir_is_empty(C.dir))
 			die("not a campaign, and not empty (%s)", C.dir);
-		config_read(&C.cfg, cl.config);
-		apply_sets(&C.cfg, &cl.sets);
-		config_finish(&C.cfg);
 		lock_dir(&C);
 		create(&C);
 	}
