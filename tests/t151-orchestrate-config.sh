@@ -116,7 +116,7 @@ test_expect_success 'a directory that is not a campaign is refused' '
 	echo "pal-orchestrate: not a campaign, and not empty ($TRASH/other)" >want &&
 	test_cmp want err &&
 	must_fail 1 pal-orchestrate --resume other 2>err &&
-	echo "pal-orchestrate: not a campaign: no state and config ($TRASH/other)" >want &&
+	echo "pal-orchestrate: not a campaign: no config ($TRASH/other)" >want &&
 	test_cmp want err &&
 	test "$(ls other)" = file
 '
