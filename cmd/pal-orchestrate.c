@@ -1348,7 +1348,9 @@ static const char *stop_reason(const struct campaign *C)
 	const struct state *s = &C->st;
 	double t;
 
-	if (s->generation == 0)
+	/* Never before generation 0, nor in a generation half made (its
+	 * labels in, its model or metrics not yet: killed there). */
+	if (s->generation == 0 || s->appended >= (int64_t)s->generation)
 		return NULL;
 	if (s->labels >= cu(c, "budget"))
 		return "budget";
