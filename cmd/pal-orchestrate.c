@@ -68,6 +68,7 @@ static _Noreturn void usage(int status)
 {
 	if (status == 0) {
 		if (fputs(usage_text, stdout) == EOF ||
+		    fputs("\n", stdout) == EOF ||
 		    fputs(options_text, stdout) == EOF)
 			die_errno("cannot write the help (stdout)");
 		xfclose(stdout, "stdout");
