@@ -12,8 +12,9 @@
  * buffer of exactly its size, so that ASan sees a read past its end.
  *
  * make check (tests/run) runs build/default/tests/replay-stream over
- * tests/fuzz/corpus/stream and tests/corrupt, and replay-csv over
- * tests/fuzz/corpus/csv and tests/corrupt; to replay a crash that make fuzz
+ * tests/fuzz/corpus/stream and tests/corrupt, replay-csv over
+ * tests/fuzz/corpus/csv and tests/corrupt, and replay-report over
+ * tests/fuzz/corpus/report and tests/corrupt; to replay a crash that make fuzz
  * found, give it the file it names.  After zstd's tests/fuzz/regression_driver.c.
  */
 #include <dirent.h>
