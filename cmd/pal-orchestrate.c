@@ -43,13 +43,14 @@
 #include "opt.h"
 #include "proc.h"
 #include "progress.h"
+#include "report.h"
 #include "stream.h"
 #include "banned.h"
 
 static const char usage_text[] =
 	"usage: pal-orchestrate [-hV] [--budget n] [--config file] [--dry-run]\n"
-	"                       [--policy batch|stream] [--quiet] [--resume]\n"
-	"                       [--seed s] [--set key=value] dir\n";
+	"                       [--policy batch|stream] [--quiet] [--report]\n"
+	"                       [--resume] [--seed s] [--set key=value] dir\n";
 
 static const char options_text[] =
 	"Options:\n"
@@ -59,6 +60,7 @@ static const char options_text[] =
 	"  -h, --help             print this help and exit\n"
 	"      --policy=POLICY    batch (stream is not written yet)\n"
 	"      --quiet            print nothing but errors\n"
+	"      --report           write DIR/report.html and exit\n"
 	"      --resume           continue the campaign in DIR\n"
 	"      --seed=S           the campaign's seed (the config's seed)\n"
 	"      --set=KEY=VALUE    set a config key, over the file's value\n"
@@ -1500,13 +1502,13 @@ struct cmdline {
 	const char *dir;
 	const char *config;
 	struct sv sets;			/* key=value */
-	int dry_run, resume, quiet;
+	int dry_run, resume, quiet, report;
 };
 
 static void parse_args(struct cmdline *cl, int argc, char **argv)
 {
 	enum { OPT_BUDGET = 256, OPT_CONFIG, OPT_DRY, OPT_POLICY, OPT_QUIET,
-	       OPT_RESUME, OPT_SEED, OPT_SET };
+	       OPT_REPORT, OPT_RESUME, OPT_SEED, OPT_SET };
 	static const struct option opts[] = {
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "config", required_argument, NULL, OPT_CONFIG },
@@ -1514,6 +1516,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "report", no_argument, NULL, OPT_REPORT },
 		{ "resume", no_argument, NULL, OPT_RESUME },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "set", required_argument, NULL, OPT_SET },
@@ -1549,6 +1552,9 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case OPT_QUIET:
 			cl->quiet = 1;
 			break;
+		case OPT_REPORT:
+			cl->report = 1;
+			break;
 		case OPT_RESUME:
 			cl->resume = 1;
 			break;
@@ -1574,7 +1580,12 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		usage_die(argc ? "give one campaign directory" :
 			  "no campaign directory given");
 	cl->dir = argv[0];
-	if (!cl->resume && !cl->config && !cl->dry_run)
+	if (cl->report && (cl->dry_run || cl->resume || cl->config ||
+			   cl->sets.n))
+		usage_die("--report takes no other option");
+	if (cl->dry_run && cl->resume)
+		usage_die("give one of --dry-run and --resume");
+	if (!cl->resume && !cl->config && !cl->dry_run && !cl->report)
 		usage_die("a new campaign needs --config (or --resume)");
 }
 
@@ -1737,6 +1748,26 @@ int main(int argc, char **argv)
 	C.quiet = cl.quiet;
 	config_init(&C.cfg);
 
+	if (cl.report) {
+		struct pal_error err;
+
+		if (!realpath(cl.dir, abs))
+			die_errno("cannot find the directory '%s'", cl.dir);
+		C.dir = abs;
+		{
+			char *k = pathf(&C, "config");
+
+			if (!exists(k))
+				die("not a campaign: no config (%s)", C.dir);
+			free(k);
+		}
+		if (report_write(C.dir, &err) != 0)
+			die("%s", err.msg);
+		if (!cl.quiet && printf("%s/report.html\n", C.dir) < 0)
+			die_errno("cannot write (stdout)");
+		xfclose(stdout, "stdout");
+		return 0;
+	}
 	if (!cl.resume && !cl.dry_run) {
 		/* A new campaign: its config checked before DIR is made. */
 		config_read(&C.cfg, cl.config);
@@ -1821,9 +1852,17 @@ int main(int argc, char **argv)
 	progress_end(&C.prog);
 	snprintf(C.st.stop, sizeof(C.st.stop), "%s", why);
 	state_write(&C);
+	{
+		struct pal_error err;
+
+		if (report_write(C.dir, &err) != 0)
+			die("the campaign is complete, its report is not: %s",
+			    err.msg);
+	}
 	if (!C.quiet)
 		fprintf(stderr, "pal-orchestrate: stopped (%s) after "
-			"generation %llu with %llu labels (%s)\n", why,
+			"generation %llu with %llu labels; the report: "
+			"%s/report.html\n", why,
 			(unsigned long long)(C.st.generation - 1),
 			(unsigned long long)C.st.labels, C.dir);
 	return 0;

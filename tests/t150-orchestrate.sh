@@ -117,6 +117,24 @@ test_expect_success '--resume with a larger budget extends a finished campaign' 
 	test "$(tail -1 d1/metrics.tsv | cut -f1,2)" = "$(printf "3\t44")"
 '
 
+test_expect_success 'the report: written at the stop, and again by --report' '
+	test_grep "<svg" c1/report.html &&
+	test_grep "toy" c1/report.html &&
+	rm c1/report.html &&
+	pal-orchestrate --report c1 >out &&
+	echo "$TRASH/c1/report.html" >want && test_cmp want out &&
+	test_grep "<svg" c1/report.html &&
+	must_fail 1 pal-orchestrate --report nothing-here 2>err &&
+	must_fail 2 pal-orchestrate --report --resume c1 2>err &&
+	test_grep "report takes no other option" err
+'
+
+test_expect_success 'a line per generation and the path of the report on stderr' '
+	pal-orchestrate --config toy.conf --budget 28 v 2>err &&
+	test "$(grep -c "^pal-orchestrate: generation [01]: [0-9]* of 28 labels, val_rmse [0-9.e-]*, mean_std [0-9.e-na]*, prosp_rmse [0-9.e-na]*$" err)" -eq 2 &&
+	test_grep "^pal-orchestrate: stopped (budget) after generation 1 with 28 labels; the report: $TRASH/v/report.html$" err
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&
