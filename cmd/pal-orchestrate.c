@@ -1153,8 +1153,9 @@ static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 		free(out);
 		return 0;
 	}
-	snprintf(C->note, sizeof(C->note), "generation %llu: %s",
-		 (unsigned long long)g, stage_name[st]);
+	snprintf(C->note, sizeof(C->note), "generation %llu: %s; val_rmse "
+		 "%.4g, mean_std %.4g", (unsigned long long)g, stage_name[st],
+		 C->st.val_rmse, C->st.mean_std);
 	progress_show(&C->prog);
 	log = pathf(C, "logs/%s-g%04llu.err", stage_name[st],
 		    (unsigned long long)g);

@@ -152,6 +152,25 @@ test_expect_success 'the lock: a second driver is refused, naming the first' '
 	test ! -e lk/gen-0000/labeled.pal
 '
 
+test_expect_success 'SIGTERM: the driver and its stage die, --resume finishes' '
+	{ pal-orchestrate --quiet --config base.conf --set label.delay=20s tm 2>tm.err & pid=$!; } &&
+	i=0 && while ! pgrep -f "pal-label.*$TRASH/tm/" >/dev/null; do
+		i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.1; done &&
+	kill -TERM $pid && { wait $pid; rc=$?; } && test $rc -eq 143 &&
+	! pgrep -f "pal-label.*$TRASH/tm/" &&
+	test ! -e tm/gen-0000/labeled.pal
+'
+
+test_expect_success 'a stage left running in the campaign is killed when the lock is taken' '
+	pal-gen --n 4 --dim 2 -o tm/stray.pal &&
+	{ pal-label --exec "sleep 30" -i "$TRASH/tm/stray.pal" -o "$TRASH/tm/stray-out.pal" & stray=$!; } &&
+	sleep 0.3 &&
+	must_fail 2 pal-orchestrate --quiet --resume --seed 9 tm 2>err &&
+	echo "pal-orchestrate: killing pid $stray (pal-label), a stage left running in $TRASH/tm" >want &&
+	head -1 err >err1 && test_cmp want err1 &&
+	{ wait $stray; rc=$?; } && test $rc -eq 137
+'
+
 cat >launch <<'EOF'
 #!/bin/sh
 # A launcher that fails until the file "ok" is there.
