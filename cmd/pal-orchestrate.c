@@ -292,6 +292,14 @@ static void config_set(struct config *c, const char *name, const char *value,
 	c->set[i] = dup ? 2 : 1;
 }
 
+static void config_free(struct config *c)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		free(c->val[i]);
+		c->val[i] = NULL;
+	}
+}
+
 static void config_init(struct config *c)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -536,6 +544,7 @@ struct state {
 	uint64_t generation;		/* the generation being made */
 	int64_t appended;		/* last generation appended, -1: none */
 	uint64_t labels;		/* rows in labeled.pal */
+	uint64_t added;			/* rows the last generation added */
 	uint64_t labeled_bytes, metrics_bytes, events_bytes;
 	double t_start;			/* epoch seconds the campaign began */
 	double val_rmse, mean_std;	/* of the last generation made */
@@ -634,12 +643,12 @@ static void state_write(struct campaign *C)
 
 	snprintf(buf, sizeof(buf),
 		 "format=pal-campaign 1\n"
-		 "generation=%llu\nappended=%lld\nlabels=%llu\n"
+		 "generation=%llu\nappended=%lld\nlabels=%llu\nadded=%llu\n"
 		 "labeled_bytes=%llu\nmetrics_bytes=%llu\nevents_bytes=%llu\n"
 		 "t_start=%.6f\nval_rmse=%.17g\nmean_std=%.17g\n"
 		 "label_s=%.6f\ntrain_s=%.6f\nstop=%s\n",
 		 (unsigned long long)s->generation, (long long)s->appended,
-		 (unsigned long long)s->labels,
+		 (unsigned long long)s->labels, (unsigned long long)s->added,
 		 (unsigned long long)s->labeled_bytes,
 		 (unsigned long long)s->metrics_bytes,
 		 (unsigned long long)s->events_bytes, s->t_start, s->val_rmse,
@@ -677,6 +686,8 @@ static void state_read(struct campaign *C)
 			s->appended = strtoll(v, NULL, 10);
 		else if (!strcmp(line, "labels"))
 			s->labels = strtoull(v, NULL, 10);
+		else if (!strcmp(line, "added"))
+			s->added = strtoull(v, NULL, 10);
 		else if (!strcmp(line, "labeled_bytes"))
 			s->labeled_bytes = strtoull(v, NULL, 10);
 		else if (!strcmp(line, "metrics_bytes"))
@@ -702,7 +713,7 @@ static void state_read(struct campaign *C)
 	if (ferror(fp))
 		die_errno("cannot read '%s'", path);
 	fclose(fp);
-	if (seen != 13)
+	if (seen != 14)
 		die("incomplete campaign state (%s)", path);
 	free(path);
 }
@@ -1358,6 +1369,8 @@ static const char *stop_reason(const struct campaign *C)
 		return NULL;
 	if (s->labels >= cu(c, "budget"))
 		return "budget";
+	if (s->generation > 1 && s->added == 0)
+		return "nothing_selected";
 	if (cu(c, "iterations") && s->generation > cu(c, "iterations"))
 		return "iterations";
 	t = cd(c, "target_val_rmse");
@@ -1432,6 +1445,7 @@ static void generation(struct campaign *C)
 		free(buf);
 		free(path);
 		C->st.labels += A.rows;
+		C->st.added = A.rows;
 		C->st.appended = (int64_t)g;
 		state_write(C);
 	}
@@ -1682,6 +1696,7 @@ static void reopen(struct campaign *C, const struct cmdline *cl, int write)
 	for (size_t i = 0; i < NKEYS; i++) {
 		free(C->cfg.val[i]);
 		C->cfg.val[i] = given.val[i];
+		C->cfg.set[i] = 1;
 	}
 	config_finish(&C->cfg);
 	state_read(C);
@@ -1767,6 +1782,8 @@ int main(int argc, char **argv)
 		if (!cl.quiet && printf("%s/report.html\n", C.dir) < 0)
 			die_errno("cannot write (stdout)");
 		xfclose(stdout, "stdout");
+		config_free(&C.cfg);
+		sv_free(&cl.sets);
 		return 0;
 	}
 	if (!cl.resume && !cl.dry_run) {
@@ -1810,6 +1827,8 @@ int main(int argc, char **argv)
 			C.st.appended = -1;
 		}
 		dry_run(&C);
+		config_free(&C.cfg);
+		sv_free(&cl.sets);
 		return 0;
 	}
 	if (getuid() == 0) {
@@ -1866,5 +1885,7 @@ int main(int argc, char **argv)
 			"%s/report.html\n", why,
 			(unsigned long long)(C.st.generation - 1),
 			(unsigned long long)C.st.labels, C.dir);
+	config_free(&C.cfg);
+	sv_free(&cl.sets);
 	return 0;
 }
