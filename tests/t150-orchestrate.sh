@@ -136,6 +136,23 @@ test_expect_success 'a line per generation and the path of the report on stderr'
 	test_grep "^pal-orchestrate: stopped (budget) after generation 1 with 28 labels; the report: $TRASH/v/report.html$" err
 '
 
+# stops KEY=VALUE REASON GENERATIONS: a campaign with that key stops for
+# REASON after that many generations (0 is the initial design).
+stops() {
+	rm -rf s && pal-orchestrate --quiet --config toy.conf --set "$1" s &&
+	test_grep "^stop=$2$" s/state &&
+	test "$(tail -1 s/metrics.tsv | cut -f1)" = "$3" &&
+	pal-orchestrate --dry-run s >cmds &&
+	echo "# the campaign has stopped ($2)" >want && test_cmp want cmds
+}
+
+test_expect_success 'the other stops: iterations, targets, wall time' '
+	stops iterations=2 iterations 2 &&
+	stops target_val_rmse=1e9 target_val_rmse 0 &&
+	stops target_mean_std=1e9 target_mean_std 1 &&
+	stops wall_time=1ms wall_time 0
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&
