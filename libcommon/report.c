@@ -21,7 +21,7 @@
 #define MAX_LINE 65536		/* bytes of one line of any table */
 #define MAX_FIELDS 64
 
-/* ---- lines and fields --------------------------------------------------- */
+/* ---- lines and fields ---------------------------------------------------- */
 
 /* A line reader over fp: line (without its newline), its number. */
 struct lines {
@@ -137,7 +137,7 @@ static int number(struct lines *l, const char *col, const char *s,
 	return 0;
 }
 
-/* ---- metrics.tsv -------------------------------------------------------- */
+/* ---- metrics.tsv --------------------------------------------------------- */
 
 static const char *const metric_names[RC_NCOLS] = {
 	"generation", "labels", "wall_s", "train_s", "label_s", "val_rmse",
@@ -207,7 +207,7 @@ out:
 	return 0;
 }
 
-/* ---- events.tsv --------------------------------------------------------- */
+/* ---- events.tsv ---------------------------------------------------------- */
 
 enum { EC_T_START, EC_T_END, EC_STAGE, EC_RANK, EC_ROWS, EC_QUEUE_S,
        EC_COMPUTE_S, EC_NCOLS };
@@ -957,7 +957,7 @@ static void learning_curve(FILE *fp, const struct report_metrics *m,
 		       curves[i].colour, "");
 		legend(fp, k++, curves[i].colour, "", curves[i].name);
 	}
-	if (base) {
+	if (base && base->n) {
 		series(fp, base, RC_LABELS, RC_VAL_RMSE, &sx, &sy, "#7f7f7f",
 		       " stroke-dasharray=\"6 4\"");
 		legend(fp, k++, "#7f7f7f", " stroke-dasharray=\"6 4\"",
@@ -968,36 +968,43 @@ static void learning_curve(FILE *fp, const struct report_metrics *m,
 	      "model on the rows labeled in this one, before training on "
 	      "them; mean std: the committee's mean predicted std over the "
 	      "candidates of the generation.", fp);
-	if (base)
+	if (base && base->n)
 		fputs("  Dashed: the validation RMSE of the same campaign with "
 		      "random selection.", fp);
 	fputs("</p>\n", fp);
 }
 
-/* One calibration chart: column c per generation against ideal. */
-static void calib_chart(FILE *fp, const struct report_metrics *m, int c,
-			double ideal, const char *ylabel, const char *what)
+/* Column c per generation: against ideal (none when NaN); a fraction
+ * (frac) gets an axis up to 1 at least. */
+static void gen_chart(FILE *fp, const struct report_metrics *m, int c,
+		      double ideal, int frac, const char *ylabel,
+		      const char *what)
 {
-	double xlo = INFINITY, xhi = -INFINITY, ylo = 0, yhi = ideal;
+	double xlo = INFINITY, xhi = -INFINITY, ylo = 0, yhi = 0;
 	struct report_scale sx, sy;
 	double y;
 
 	extent(m, RC_GENERATION, 0, &xlo, &xhi);
 	extent(m, c, 0, &ylo, &yhi);
-	if (c == RC_PROSP_WITHIN2)
+	if (isfinite(ideal) && ideal > yhi)
+		yhi = ideal;
+	if (frac && yhi < 1)
 		yhi = 1;
 	report_scale_linear(xlo, xhi, &sx);
 	report_scale_linear(ylo, yhi, &sy);
 	svg_open(fp, H, what);
 	axes(fp, &sx, &sy, "generation", ylabel);
-	y = px_y(&sy, ideal);
-	fprintf(fp, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-		"stroke=\"#555\" stroke-dasharray=\"4 4\"/>\n", PL, PR, y, y);
 	series(fp, m, RC_GENERATION, c, &sx, &sy, "#9467bd", "");
 	legend(fp, 0, "#9467bd", "", ylabel);
-	legend(fp, 1, "#555", " stroke-dasharray=\"4 4\"", "");
-	fprintf(fp, "<text x=\"%d\" y=\"%d\">ideal %.3g</text>\n", PR + 46,
-		PT + 34, ideal);
+	if (isfinite(ideal)) {
+		y = px_y(&sy, ideal);
+		fprintf(fp, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
+			"y2=\"%.1f\" stroke=\"#555\" "
+			"stroke-dasharray=\"4 4\"/>\n", PL, PR, y, y);
+		legend(fp, 1, "#555", " stroke-dasharray=\"4 4\"", "");
+		fprintf(fp, "<text x=\"%d\" y=\"%d\">ideal %.3g</text>\n",
+			PR + 46, PT + 34, ideal);
+	}
 	fputs("</svg>\n", fp);
 }
 
@@ -1018,10 +1025,10 @@ static void calibration(FILE *fp, const struct report_metrics *m)
 	      "model has a mean |z| of 0.80 and 95.4% of rows within 2 std "
 	      "(dashed).  Above 0.80, or below 0.954, the model is "
 	      "overconfident.</p>\n", fp);
-	calib_chart(fp, m, RC_PROSP_MEAN_ABS_Z, sqrt(2 / M_PI), "mean |z|",
-		    "calibration: mean |z|");
-	calib_chart(fp, m, RC_PROSP_WITHIN2, 0.954, "fraction |z| <= 2",
-		    "calibration: fraction within 2 std");
+	gen_chart(fp, m, RC_PROSP_MEAN_ABS_Z, sqrt(2 / M_PI), 0, "mean |z|",
+		  "calibration: mean |z|");
+	gen_chart(fp, m, RC_PROSP_WITHIN2, 0.954, 1, "fraction |z| <= 2",
+		  "calibration: fraction within 2 std");
 }
 
 static const char *stage_colour(const char *name)
@@ -1033,9 +1040,23 @@ static const char *stage_colour(const char *name)
 	return r < 5 ? c[r] : "#17becf";
 }
 
+/* The oracle slots' busy fraction per generation, when recorded. */
+static void busy_chart(FILE *fp, const struct report_metrics *m)
+{
+	double lo = INFINITY, hi = -INFINITY;
+
+	extent(m, RC_BUSY_LABEL, 0, &lo, &hi);
+	if (!isfinite(lo))
+		return;
+	gen_chart(fp, m, RC_BUSY_LABEL, NAN, 1, "busy fraction",
+		  "oracle slots busy per generation");
+	fputs("<p>The fraction of the oracle slots busy while labeling, per "
+	      "generation.</p>\n", fp);
+}
+
 static void timeline(FILE *fp, const struct report_events *ev)
 {
-	int lh = ev->nlanes > 24 ? 8 : 18, h = PT + ev->nlanes * lh + 50;
+	int lh = ev->nlanes > 24 ? 10 : 18, h = PT + ev->nlanes * lh + 50;
 	struct report_scale sx;
 	int i, b;
 
@@ -1257,11 +1278,12 @@ static void page(FILE *fp, const char *dir, const struct report_metrics *m,
 		calibration(fp, m);
 	}
 	timeline(fp, ev);
+	busy_chart(fp, m);
 	stage_times(fp, ev);
 	fputs("</body>\n</html>\n", fp);
 }
 
-/* ---- report_write --------------------------------------------------------- */
+/* ---- report_write -------------------------------------------------------- */
 
 static char *join(const char *dir, const char *file)
 {

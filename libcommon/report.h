@@ -11,7 +11,8 @@
  * there), calibration (prosp_mean_abs_z and prosp_within2 per generation
  * against the values of a calibrated Gaussian model, 0.80 and 0.954), a
  * worker utilisation timeline from events.tsv (one lane per label rank,
- * one per other stage) and the busy seconds of each stage.  Axes are
+ * one per other stage), the oracle slots' busy fraction per generation
+ * (busy_label, when recorded) and the busy seconds of each stage.  Axes are
  * chosen from the data; NaN values (and, on a log axis, values <= 0) are
  * left out; a table with no rows yet gives a page that says so.
  *

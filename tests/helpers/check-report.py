@@ -85,8 +85,8 @@ def check_html(d):
     no_outside(src, bad)
     m = tsv(d + "/metrics.tsv")
     text = " ".join(p.text)
-    if p.svgs != 5:
-        bad.append("%d svg elements, want 5" % p.svgs)
+    if p.svgs != 6:
+        bad.append("%d svg elements, want 6" % p.svgs)
     last = m[-1]
     want = ["%d" % len(m), last["labels"], "%.4g" % float(last["val_rmse"]),
             "%.4g" % float(last["prosp_rmse"]),
@@ -118,6 +118,17 @@ def check_html(d):
         if got != n:
             bad.append("%s%s curve has %d points, want %d" % (
                 base, col, got, n))
+    # per generation, in the page's order: calibration, busy fraction
+    purple = [pl for pl in p.polylines if pl.get("stroke") == "#9467bd"]
+    cols = ["prosp_mean_abs_z", "prosp_within2", "busy_label"]
+    if len(purple) != len(cols):
+        bad.append("%d per-generation curves, want %d" % (len(purple),
+                                                          len(cols)))
+    for pl, col in zip(purple, cols):
+        n = sum(1 for r in m if not math.isnan(float(r[col])))
+        if len(pl["points"].split()) != n:
+            bad.append("%s curve has %d points, want %d" % (
+                col, len(pl["points"].split()), n))
     # escaped config value, read back as text by the parser
     if './oracle <x> & echo "done"' not in text:
         bad.append("the config value is not in the text as written")

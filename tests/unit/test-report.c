@@ -129,7 +129,8 @@ static void test_metrics_errors(void)
 			     "(m.tsv:2)");
 }
 
-#define EHEAD "t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\tcompute_s\n"
+#define EHEAD "t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\t" \
+	"compute_s\n"
 
 static void test_events(void)
 {
@@ -432,6 +433,34 @@ static void test_write(void)
 		 "(%s/config:2)", dir);
 	CHECK(rc == -1 && !strcmp(e.msg, want), "bad config: '%s'",
 	      esc(e.msg));
+
+	/* a baseline: its curve and legend once it has a row */
+	put("config", "");
+	snprintf(want, sizeof(want), "%s/baseline", dir);
+	mkdir(want, 0755);
+	put("baseline/metrics.tsv", "generation\tlabels\tval_rmse\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && !strstr(html, "baseline (random)") &&
+	      strstr(html, "random selection (baseline/metrics.tsv)"),
+	      "a baseline of no rows: no curve, no legend");
+	put("baseline/metrics.tsv", "generation\tlabels\tval_rmse\n"
+	    "0\t20\t0.5\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && strstr(html, "baseline (random)") &&
+	      strstr(html, "<polyline fill=\"none\" stroke=\"#7f7f7f\""),
+	      "a baseline of a row: its curve and legend");
+
+	/* the busy fraction's chart only where it was recorded */
+	CHECK(html && strstr(html, "aria-label=\"oracle slots busy per "
+			     "generation\""), "a busy_label chart");
+	put("metrics.tsv", "generation\tlabels\tval_rmse\n0\t20\t0.5\n");
+	rc = report_write(dir, &e);
+	html = slurp("report.html");
+	CHECK(rc == 0 && html && !strstr(html, "oracle slots busy per "
+					 "generation"),
+	      "no busy_label column: no busy chart");
 
 	/* a directory that cannot take the temporary (not as root) */
 	if (geteuid() != 0) {
