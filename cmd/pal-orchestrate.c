@@ -114,6 +114,10 @@ static const struct key keys[] = {
 	{ "wall_time", K_DUR, "0", NULL, NULL, 1 },
 	{ "target_val_rmse", K_NUM, "0", NULL, NULL, 1 },
 	{ "target_mean_std", K_NUM, "0", NULL, NULL, 1 },
+	/* DP-GEN's convergence: the fraction of candidates whose std is
+	 * below trust_lo reaches target_converged. */
+	{ "trust_lo", K_NUM, "0", NULL, NULL, 0 },
+	{ "target_converged", K_NUM, "0", NULL, NULL, 1 },
 	/* The designs: the initial one, and the candidates of each round. */
 	{ "design.method", K_ENUM, "lhs",
 	  "uniform|normal|sobol|halton|lhs", NULL, 0 },
@@ -444,6 +448,10 @@ static void config_finish(const struct config *c)
 {
 	if (strcmp(cv(c, "policy"), "stream") == 0)
 		config_die("policy stream: not written yet (use batch)");
+	if (cd(c, "target_converged") > 1)
+		config_die("target_converged is a fraction, at most 1");
+	if (cd(c, "target_converged") > 0 && cd(c, "trust_lo") == 0)
+		config_die("target_converged needs trust_lo");
 	if (!*cv(c, "bounds") && cu(c, "dim") == 0)
 		config_die("the config needs bounds or dim");
 	if (!!*cv(c, "label.builtin") == !!*cv(c, "label.exec"))
@@ -548,6 +556,7 @@ struct state {
 	uint64_t labeled_bytes, metrics_bytes, events_bytes;
 	double t_start;			/* epoch seconds the campaign began */
 	double val_rmse, mean_std;	/* of the last generation made */
+	double converged;		/* its fraction below trust_lo */
 	double label_s, train_s;	/* of the generation being made */
 	char stop[64];			/* why it stopped, "" if running */
 };
@@ -646,13 +655,14 @@ static void state_write(struct campaign *C)
 		 "generation=%llu\nappended=%lld\nlabels=%llu\nadded=%llu\n"
 		 "labeled_bytes=%llu\nmetrics_bytes=%llu\nevents_bytes=%llu\n"
 		 "t_start=%.6f\nval_rmse=%.17g\nmean_std=%.17g\n"
+		 "converged=%.17g\n"
 		 "label_s=%.6f\ntrain_s=%.6f\nstop=%s\n",
 		 (unsigned long long)s->generation, (long long)s->appended,
 		 (unsigned long long)s->labels, (unsigned long long)s->added,
 		 (unsigned long long)s->labeled_bytes,
 		 (unsigned long long)s->metrics_bytes,
 		 (unsigned long long)s->events_bytes, s->t_start, s->val_rmse,
-		 s->mean_std, s->label_s, s->train_s, s->stop);
+		 s->mean_std, s->converged, s->label_s, s->train_s, s->stop);
 	write_atomic(C, "state", buf);
 }
 
@@ -700,6 +710,8 @@ static void state_read(struct campaign *C)
 			s->val_rmse = strtod(v, NULL);
 		else if (!strcmp(line, "mean_std"))
 			s->mean_std = strtod(v, NULL);
+		else if (!strcmp(line, "converged"))
+			s->converged = strtod(v, NULL);
 		else if (!strcmp(line, "label_s"))
 			s->label_s = strtod(v, NULL);
 		else if (!strcmp(line, "train_s"))
@@ -713,7 +725,7 @@ static void state_read(struct campaign *C)
 	if (ferror(fp))
 		die_errno("cannot read '%s'", path);
 	fclose(fp);
-	if (seen != 14)
+	if (seen != 15)
 		die("incomplete campaign state (%s)", path);
 	free(path);
 }
@@ -1241,6 +1253,7 @@ static void read_stream(const char *path, frame_fn fn, void *arg)
 
 struct figures {
 	double sum, n;			/* mean std */
+	double lo, lo_rows, trust_lo;	/* rows with every std below trust_lo */
 	double se, az, w2, nz, ne;	/* prospective */
 	double busy, t0, t1;		/* label rows */
 	uint64_t rows, first_id;
@@ -1257,13 +1270,21 @@ static void fig_pred(void *arg, const struct pal_frame *f)
 
 	if (f->kind != PAL_DATA || !s)
 		return;
-	for (uint64_t i = 0; i < f->nrows * s->width; i++) {
-		double v = pal_col_value(s, i);
+	for (uint64_t r = 0; r < f->nrows; r++) {
+		double top = 0;
 
-		if (isfinite(v)) {
-			F->sum += v;
-			F->n++;
+		for (uint32_t k = 0; k < s->width; k++) {
+			double v = pal_col_value(s, r * s->width + k);
+
+			if (isfinite(v)) {
+				F->sum += v;
+				F->n++;
+			}
+			if (!(v <= top))
+				top = v;	/* the largest, or NaN */
 		}
+		F->lo += top < F->trust_lo;
+		F->lo_rows++;
 	}
 }
 
@@ -1344,7 +1365,8 @@ static void fig_count(void *arg, const struct pal_frame *f)
 
 static const char metrics_header[] =
 	"generation\tlabels\twall_s\ttrain_s\tlabel_s\tval_rmse\tmean_std\t"
-	"prosp_rmse\tprosp_mean_abs_z\tprosp_within2\tbusy_label\n";
+	"prosp_rmse\tprosp_mean_abs_z\tprosp_within2\tbusy_label\t"
+	"converged\n";
 static const char events_header[] =
 	"t_start\tt_end\tstage\trank\trows\tfirst_id\tqueue_s\tcompute_s\n";
 
@@ -1379,6 +1401,9 @@ static const char *stop_reason(const struct campaign *C)
 	t = cd(c, "target_mean_std");
 	if (t > 0 && s->mean_std <= t)
 		return "target_mean_std";
+	t = cd(c, "target_converged");
+	if (t > 0 && s->converged >= t)
+		return "converged";
 	t = cd(c, "wall_time");
 	if (t > 0 && pal_clock_wall() - s->t_start >= t)
 		return "wall_time";
@@ -1459,6 +1484,7 @@ static void generation(struct campaign *C)
 	path = pathf(C, "models/gen-%04llu.pal", (unsigned long long)g);
 	read_stream(path, fig_model, &M);
 	free(path);
+	P.trust_lo = cd(&C->cfg, "trust_lo");
 	if (g > 0) {
 		path = pathf(C, "gen-%04llu/predicted.pal",
 			     (unsigned long long)g);
@@ -1467,6 +1493,8 @@ static void generation(struct campaign *C)
 	}
 	C->st.val_rmse = M.val;
 	C->st.mean_std = P.n ? P.sum / P.n : NAN;
+	C->st.converged = P.lo_rows && P.trust_lo > 0 ? P.lo / P.lo_rows :
+		NAN;
 	fmt_num(v[0], 32, pal_clock_wall() - C->st.t_start);
 	fmt_num(v[1], 32, C->st.train_s);
 	fmt_num(v[2], 32, C->st.label_s > 0 ? C->st.label_s :
@@ -1482,14 +1510,15 @@ static void generation(struct campaign *C)
 		double slots = (double)cu(&C->cfg, "label.np") *
 			(double)(*cv(&C->cfg, "label.jobs") ?
 				 cu(&C->cfg, "label.jobs") : 1);
-		char busy[32];
+		char busy[32], conv[32];
 
 		fmt_num(busy, 32, span > 0 ? L.busy / (span * slots) : NAN);
+		fmt_num(conv, 32, C->st.converged);
 		snprintf(line, sizeof(line),
-			 "%llu\t%llu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			 (unsigned long long)g,
+			 "%llu\t%llu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s"
+			 "\t%s\n", (unsigned long long)g,
 			 (unsigned long long)C->st.labels, v[0], v[1], v[2],
-			 v[3], v[4], v[5], v[6], v[7], busy);
+			 v[3], v[4], v[5], v[6], v[7], busy, conv);
 	}
 	append_text(C, "metrics.tsv", line, &C->st.metrics_bytes);
 	free(L.ev);
@@ -1656,7 +1685,7 @@ static void create(struct campaign *C)
 	C->st.events_bytes = strlen(events_header);
 	C->st.appended = -1;
 	C->st.t_start = pal_clock_wall();
-	C->st.val_rmse = C->st.mean_std = NAN;
+	C->st.val_rmse = C->st.mean_std = C->st.converged = NAN;
 	state_write(C);
 }
 

@@ -153,6 +153,22 @@ test_expect_success 'the other stops: iterations, targets, wall time' '
 	stops wall_time=1ms wall_time 0
 '
 
+test_expect_success 'DP-GEN convergence: the fraction of candidates below trust_lo' '
+	pal-orchestrate --quiet --config toy.conf --set trust_lo=3 --budget 36 k &&
+	for g in 1 2; do
+		pal-cat --columns std --to csv k/gen-000$g/predicted.pal |
+		awk "NR > 1 { n++; lo += \$1 < 3 } END { printf \"%.6g\n\", lo / n }" || exit 1
+	done >want &&
+	awk -F"\t" "NR > 2 { print \$12 }" k/metrics.tsv >got &&
+	test_cmp want got &&
+	test "$(head -1 k/metrics.tsv | cut -f12)" = converged &&
+	test "$(sed -n 2p k/metrics.tsv | cut -f12)" = nan &&
+	pal-orchestrate --quiet --config toy.conf --set trust_lo=1e9 \
+		--set target_converged=1 kk &&
+	test_grep "^stop=converged$" kk/state &&
+	test "$(tail -1 kk/metrics.tsv | cut -f1,12)" = "$(printf "1\t1")"
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&

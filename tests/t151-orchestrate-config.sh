@@ -88,7 +88,11 @@ test_expect_success 'whole-config errors: no oracle, two oracles, no box' '
 	grep -v dim base.conf >c2.conf &&
 	must_fail 2 pal-orchestrate --config c2.conf bd 2>err &&
 	echo "pal-orchestrate: the config needs bounds or dim" >want && test_cmp want err &&
-	test ! -e bd
+	test ! -e bd &&
+	must_fail 2 pal-orchestrate --config base.conf --set target_converged=0.9 bd 2>err &&
+	echo "pal-orchestrate: target_converged needs trust_lo" >want && test_cmp want err &&
+	must_fail 2 pal-orchestrate --config base.conf --set target_converged=2 --set trust_lo=1 bd 2>err &&
+	echo "pal-orchestrate: target_converged is a fraction, at most 1" >want && test_cmp want err
 '
 
 test_expect_success 'the stream policy is refused: not written yet' '
