@@ -88,8 +88,9 @@ enum ktype { K_U64, K_NUM, K_STR, K_ENUM, K_BOOL, K_DUR };
  * A config key.  Keys of a stage (label.*, train.*) that name one of the
  * stage program's options (opt) are passed to it as --opt value, or as
  * --opt alone for a boolean that is yes; the rest drive the campaign.
- * stop: the key only says when to stop, and may change when a campaign is
- * resumed (to extend it); every other key must stay as it was.
+ * stop: the key says when to stop (or, label.retry_failed, whether failed
+ * oracle calls of the journal run again), and may change when a campaign
+ * is resumed; every other key must stay as it was.
  */
 struct key {
 	const char *name;
@@ -142,6 +143,7 @@ static const struct key keys[] = {
 	{ "label.timeout", K_DUR, "", NULL, "timeout", 0 },
 	{ "label.retries", K_U64, "", "0:1000", "retries", 0 },
 	{ "label.on_fail", K_ENUM, "", "keep|skip|abort", "on-fail", 0 },
+	{ "label.retry_failed", K_BOOL, "no", NULL, "retry-failed", 1 },
 	/* pal-train. */
 	{ "train.np", K_U64, "1", "1:4096", NULL, 0 },
 	{ "train.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },

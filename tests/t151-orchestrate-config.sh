@@ -199,6 +199,28 @@ test_expect_success 'a failing stage stops the campaign with its log; --resume g
 	test "$(pal-cat --columns id --to csv f/labeled.pal | sed 1d | sort -u | wc -l)" -eq 12
 '
 
+cat >flaky <<'EOF'
+#!/bin/sh
+# Fails for row 3 until the file "fixed" is there.
+[ "$PAL_ID" = 3 ] && [ ! -e "$FIXED" ] && exit 1
+exec awk '{ print $1 + $2 }'
+EOF
+chmod +x flaky
+
+test_expect_success 'label.on_fail=abort stops the campaign; label.retry_failed=yes on resume runs the row again' '
+	export FIXED=$TRASH/fixed &&
+	must_fail 1 pal-orchestrate --quiet --config base.conf --set label.builtin= \
+		--set label.exec=$TRASH/flaky --set label.on_fail=abort rf 2>err &&
+	test_grep "^pal-orchestrate: label failed (generation 0: exit status 1;" err &&
+	touch fixed &&
+	must_fail 1 pal-orchestrate --quiet --resume rf 2>err &&
+	test_grep "^pal-orchestrate: label failed (generation 0: exit status 1;" err &&
+	pal-orchestrate --quiet --resume --set label.retry_failed=yes rf &&
+	test_grep "^stop=budget$" rf/state &&
+	test_grep "^label.retry_failed = yes$" rf/config &&
+	test "$(pal-cat --columns status --to csv rf/labeled.pal | sed 1d | sort -u)" = 0
+'
+
 test_expect_success 'without mpirun the stages run directly, with a warning' '
 	mkdir empty &&
 	PATH=$TRASH/empty "$TOP/bin/pal-orchestrate" --config base.conf \
