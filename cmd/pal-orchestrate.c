@@ -104,6 +104,7 @@ struct key {
 static const struct key keys[] = {
 	/* The campaign. */
 	{ "policy", K_ENUM, "batch", "batch|stream", NULL, 0 },
+	{ "baseline", K_BOOL, "no", NULL, NULL, 1 },
 	{ "budget", K_U64, "100", "1:1000000000", NULL, 1 },
 	{ "initial", K_U64, "20", "1:1000000000", NULL, 0 },
 	{ "batch", K_U64, "10", "1:1000000000", NULL, 0 },
@@ -1156,19 +1157,65 @@ static void event(struct campaign *C, double t0, double t1, const char *st,
 }
 
 /*
+ * Run argv with its stdout and stderr to log, stdin /dev/null, in a
+ * process group of its own that dies with us.  A failure stops the
+ * campaign with the end of the log: "NAME failed (WHERE: how; log)".
+ * Returns when it ran and ended, in *t0 and *t1.
+ */
+static void run_cmd(struct campaign *C, char *const *argv, const char *log,
+		    const char *name, const char *where, double *t0,
+		    double *t1)
+{
+	struct proc_child child;
+	struct proc_spec spec;
+	struct pal_error err;
+	int fd, devnull, ws;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die_errno("cannot create the log '%s'", log);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0)
+		die_errno("cannot open /dev/null");
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = argv;
+	spec.fd_in = devnull;
+	spec.fd_out = fd;
+	spec.fd_err = fd;
+	*t0 = pal_clock_wall();
+	if (proc_start(&child, &spec, &err) != 0)
+		die("%s: %s", name, err.msg);
+	close(fd);
+	close(devnull);
+	ws = proc_wait(&child);
+	*t1 = pal_clock_wall();
+	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+		char how[64];
+
+		if (WIFSIGNALED(ws))
+			snprintf(how, sizeof(how), "killed by signal %d",
+				 WTERMSIG(ws));
+		else
+			snprintf(how, sizeof(how), "exit status %d",
+				 WEXITSTATUS(ws));
+		progress_end(&C->prog);
+		warnx("%s failed (%s: %s; %s); the campaign stops, resumable "
+		      "with --resume; the end of its log:", name, where, how,
+		      log);
+		print_tail(log);
+		exit(PAL_EXIT_DATA);
+	}
+}
+
+/*
  * Run stage st of generation g, unless its output is there (it finished
  * before a crash).  Its stderr (and stdout) go to DIR/logs/st-gNNNN.err.
- * A failure stops the campaign with the end of that log.  Returns the
- * seconds it ran (0 when skipped).
+ * Returns the seconds it ran (0 when skipped).
  */
 static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 {
 	struct sv a = { 0 };
-	struct proc_child child;
-	struct proc_spec spec;
-	struct pal_error err;
-	char *out, *log, ev[512];
-	int fd, devnull, ws;
+	char *out, *log, ev[512], where[64];
 	size_t evlen = 0;
 	double t0, t1;
 
@@ -1184,40 +1231,9 @@ static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 	progress_show(&C->prog);
 	log = pathf(C, "logs/%s-g%04llu.err", stage_name[st],
 		    (unsigned long long)g);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die_errno("cannot create the log '%s'", log);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0)
-		die_errno("cannot open /dev/null");
-	memset(&spec, 0, sizeof(spec));
-	spec.argv = a.v;
-	spec.fd_in = devnull;
-	spec.fd_out = fd;
-	spec.fd_err = fd;
-	t0 = pal_clock_wall();
-	if (proc_start(&child, &spec, &err) != 0)
-		die("%s: %s", stage_name[st], err.msg);
-	close(fd);
-	close(devnull);
-	ws = proc_wait(&child);
-	t1 = pal_clock_wall();
-	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-		char how[64];
-
-		if (WIFSIGNALED(ws))
-			snprintf(how, sizeof(how), "killed by signal %d",
-				 WTERMSIG(ws));
-		else
-			snprintf(how, sizeof(how), "exit status %d",
-				 WEXITSTATUS(ws));
-		progress_end(&C->prog);
-		warnx("%s failed (generation %llu: %s; %s); the campaign "
-		      "stops, resumable with --resume; the end of its log:",
-		      stage_name[st], (unsigned long long)g, how, log);
-		print_tail(log);
-		exit(PAL_EXIT_DATA);
-	}
+	snprintf(where, sizeof(where), "generation %llu",
+		 (unsigned long long)g);
+	run_cmd(C, a.v, log, stage_name[st], where, &t0, &t1);
 	if (st != S_LABEL) {
 		event(C, t0, t1, stage_name[st], -1, 0, 0, 0, t1 - t0, ev,
 		      sizeof(ev), &evlen);
@@ -1227,6 +1243,58 @@ static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 	free(out);
 	free(log);
 	return t1 - t0;
+}
+
+/*
+ * The baseline: the same campaign with random selection, in DIR/baseline,
+ * run by pal-orchestrate itself (made, or resumed, with the stopping keys
+ * of this campaign), for the report's baseline curve.
+ */
+static void baseline_cmd(struct campaign *C, struct sv *a, int resolve)
+{
+	char *dir = pathf(C, "baseline"), *cfg = pathf(C, "config");
+	char *self = NULL;
+
+	if (resolve && *self_dir) {
+		self = xmalloc(strlen(self_dir) + 32);
+		memcpy(self, self_dir, strlen(self_dir));
+		memcpy(self + strlen(self_dir), "/pal-orchestrate",
+		       sizeof("/pal-orchestrate"));
+	}
+	sv_push(a, self ? self : "pal-orchestrate");
+	sv_push(a, "--quiet");
+	sv_push(a, "--config");
+	sv_push(a, cfg);
+	sv_push(a, "--set");
+	sv_push(a, "select.by=random");
+	sv_push(a, "--set");
+	sv_push(a, "baseline=no");
+	{
+		char *st = pathf(C, "baseline/config");
+
+		if (exists(st))
+			sv_push(a, "--resume");
+		free(st);
+	}
+	sv_push(a, dir);
+	free(self);
+	free(dir);
+	free(cfg);
+}
+
+static void run_baseline(struct campaign *C)
+{
+	struct sv a = { 0 };
+	char *log = pathf(C, "logs/baseline.err");
+	double t0, t1;
+
+	snprintf(C->note, sizeof(C->note), "the baseline (random selection)");
+	progress_show(&C->prog);
+	baseline_cmd(C, &a, 1);
+	run_cmd(C, a.v, log, "the baseline campaign", "random selection in "
+		"baseline/", &t0, &t1);
+	sv_free(&a);
+	free(log);
 }
 
 /* ---- reading what the stages wrote ----------------------------------- */
@@ -1753,6 +1821,19 @@ static void dry_run(struct campaign *C)
 	if (why) {
 		if (printf("# the campaign has stopped (%s)\n", why) < 0)
 			die_errno("cannot write (stdout)");
+		if (strcmp(cv(&C->cfg, "baseline"), "yes") == 0) {
+			struct sv a = { 0 };
+
+			baseline_cmd(C, &a, 1);
+			printf("# the baseline, random selection\n");
+			for (int k = 0; k < a.n; k++) {
+				if (k)
+					putchar(' ');
+				print_word(stdout, a.v[k]);
+			}
+			printf(" 2>%s/logs/baseline.err\n", C->dir);
+			sv_free(&a);
+		}
 		xfclose(stdout, "stdout");
 		return;
 	}
@@ -1900,9 +1981,11 @@ int main(int argc, char **argv)
 	C.prog.note = C.note;
 	while (!(why = stop_reason(&C)))
 		generation(&C);
-	progress_end(&C.prog);
 	snprintf(C.st.stop, sizeof(C.st.stop), "%s", why);
 	state_write(&C);
+	if (strcmp(cv(&C.cfg, "baseline"), "yes") == 0)
+		run_baseline(&C);
+	progress_end(&C.prog);
 	{
 		struct pal_error err;
 

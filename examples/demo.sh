@@ -18,11 +18,8 @@ conf=$TOP/examples/toy/toy.conf
 
 echo "== the toy campaign: Branin's function learned by a committee of MLPs,"
 echo "== the most uncertain of 500 candidates labeled each generation"
-pal-orchestrate --config "$conf" --set label.np=$np campaign
-echo "== the same campaign, its batches chosen at random (the baseline)"
-pal-orchestrate --quiet --config "$conf" --set label.np=$np \
-	--set select.by=random campaign/baseline
-pal-orchestrate --quiet --report campaign
+echo "== (and then the same campaign, its batches chosen at random: the baseline)"
+pal-orchestrate --config "$conf" --set label.np=$np --set baseline=yes campaign
 
 # The error of each generation's model on rows no campaign saw.
 pal-gen --method sobol --n 1024 --bounds -5:10,0:15 --skip 1 --start-id 1000000000 |

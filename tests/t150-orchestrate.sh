@@ -169,6 +169,22 @@ test_expect_success 'DP-GEN convergence: the fraction of candidates below trust_
 	test "$(tail -1 kk/metrics.tsv | cut -f1,12)" = "$(printf "1\t1")"
 '
 
+test_expect_success 'baseline=yes: the same campaign with random selection in DIR/baseline, in the report' '
+	pal-orchestrate --quiet --config toy.conf --budget 36 --set baseline=yes bl &&
+	test_grep "^select.by = random$" bl/baseline/config &&
+	test_grep "^baseline = no$" bl/baseline/config &&
+	test_grep "^stop=budget$" bl/baseline/state &&
+	cmp bl/gen-0000/append.pal bl/baseline/gen-0000/append.pal &&
+	cmp bl/models/gen-0000.pal bl/baseline/models/gen-0000.pal &&
+	! cmp -s bl/gen-0001/selected.pal bl/baseline/gen-0001/selected.pal &&
+	test "$(cut -f1,2 bl/baseline/metrics.tsv | tail -1)" = "$(printf "2\t36")" &&
+	test_grep "<th>baseline</th><td>random selection (baseline/metrics.tsv)</td>" bl/report.html &&
+	pal-orchestrate --dry-run bl >cmds &&
+	test_grep "pal-orchestrate --quiet --config $TRASH/bl/config --set select.by=random --set baseline=no --resume $TRASH/bl/baseline" cmds &&
+	pal-orchestrate --quiet --resume --budget 44 bl &&
+	test "$(cut -f1,2 bl/baseline/metrics.tsv | tail -1)" = "$(printf "3\t44")"
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&
