@@ -45,7 +45,7 @@ BEGIN {
 }
 { printf "%4d %7d %10.4f %10s %10s %10.4f %12.4f\n", $1, $2, $6,
 	$8 == "nan" ? "-" : sprintf("%.4f", $8),
-	$7 == "nan" ? "-" : sprintf("%.4f", $7), $12, $13 }'
+	$7 == "nan" ? "-" : sprintf("%.4f", $7), $(NF - 1), $NF }'
 
 echo
 echo "Files are in $out/campaign:"
