@@ -1011,8 +1011,10 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		sv_push(a, "--seed");
 		sv_pushf(a, "%llu", (unsigned long long)(seed + g));
 		sv_push(a, "--start-id");
+		/* From initial, not initial_size(): the budget may change
+		 * on --resume, the ids must not. */
 		sv_pushf(a, "%llu", (unsigned long long)(g == 0 ? 0 :
-			 initial_size(C) + (g - 1) * cu(c, "candidates")));
+			 cu(c, "initial") + (g - 1) * cu(c, "candidates")));
 		*out = pathf(C, "%s/candidates.pal", gd);
 		break;
 	case S_PREDICT:
