@@ -185,6 +185,15 @@ test_expect_success 'baseline=yes: the same campaign with random selection in DI
 	test "$(cut -f1,2 bl/baseline/metrics.tsv | tail -1)" = "$(printf "3\t44")"
 '
 
+test_expect_success 'a budget below initial cuts the design; the ids after it stay those of initial' '
+	pal-orchestrate --quiet --config toy.conf --budget 12 small &&
+	test "$(tail -1 small/metrics.tsv | cut -f1,2)" = "$(printf "0\t12")" &&
+	pal-orchestrate --quiet --resume --budget 20 small &&
+	pal-cat --columns id --to csv small/gen-0001/candidates.pal | sed -n 2p >first &&
+	echo 20 >want && test_cmp want first &&
+	test "$(pal-cat --columns id --to csv small/labeled.pal | sed 1d | sort -u | wc -l)" -eq 20
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&
