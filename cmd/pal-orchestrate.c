@@ -125,6 +125,14 @@ static const struct key keys[] = {
 	  "uniform|normal|sobol|halton|lhs", NULL, 0 },
 	{ "gen.method", K_ENUM, "uniform",
 	  "uniform|normal|sobol|halton|lhs", NULL, 0 },
+	/* Walkers: the candidates are the steps of overdamped Langevin
+	 * walkers on the last model's forces (pal-predict --grad, pal-gen
+	 * --walk), gen.steps steps of `candidates` walkers a generation. */
+	{ "gen.walk", K_ENUM, "none", "none|langevin", NULL, 0 },
+	{ "gen.steps", K_U64, "10", "1:100000", NULL, 0 },
+	{ "gen.dt", K_NUM, "", NULL, "dt", 0 },
+	{ "gen.temperature", K_NUM, "", NULL, "temperature", 0 },
+	{ "gen.friction", K_NUM, "", NULL, "friction", 0 },
 	/* pal-predict. */
 	{ "predict.np", K_U64, "1", "1:4096", NULL, 0 },
 	{ "predict.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },
@@ -455,6 +463,8 @@ static void config_finish(const struct config *c)
 		config_die("target_converged is a fraction, at most 1");
 	if (cd(c, "target_converged") > 0 && cd(c, "trust_lo") == 0)
 		config_die("target_converged needs trust_lo");
+	if (strcmp(cv(c, "gen.walk"), "none") && !*cv(c, "gen.dt"))
+		config_die("gen.walk needs gen.dt");
 	if (!*cv(c, "bounds") && cu(c, "dim") == 0)
 		config_die("the config needs bounds or dim");
 	if (!!*cv(c, "label.builtin") == !!*cv(c, "label.exec"))
@@ -571,6 +581,7 @@ struct campaign {
 	int lock_fd;
 	int quiet;
 	int warned_mpirun;
+	uint64_t step;			/* the walkers' step being made */
 	struct progress prog;
 	char note[256];
 };
@@ -870,10 +881,14 @@ static void append_text(struct campaign *C, const char *name,
 
 /* ---- the commands of a generation ------------------------------------ */
 
-enum stage { S_GEN, S_PREDICT, S_SELECT, S_LABEL, S_APPEND, S_TRAIN };
+enum stage { S_GEN, S_PREDICT, S_SELECT, S_LABEL, S_APPEND, S_TRAIN,
+	     S_WSTART, S_WPRED, S_WSTEP };
 static const char *const stage_name[] = {
 	"gen", "predict", "select", "label", "append", "train",
+	"walk-start", "walk-predict", "walk",
 };
+
+static int walking(const struct campaign *C, uint64_t g);
 
 /* The launcher's words for np processes, or none for a direct run. */
 static void launcher(struct campaign *C, struct sv *a, const char *st,
@@ -968,6 +983,21 @@ static void design_box(const struct campaign *C, struct sv *a)
 	}
 }
 
+static int walking(const struct campaign *C, uint64_t g)
+{
+	return g > 0 && strcmp(cv(&C->cfg, "gen.walk"), "none") != 0;
+}
+
+/* The first id of step k of generation g's walkers: a block of
+ * candidates x (steps + 1) ids a generation, after the initial design. */
+static uint64_t walk_id(const struct campaign *C, uint64_t g, uint64_t k)
+{
+	uint64_t n = cu(&C->cfg, "candidates");
+
+	return cu(&C->cfg, "initial") + (g - 1) * n *
+		(cu(&C->cfg, "gen.steps") + 1) + k * n;
+}
+
 /* Rows to label in generation g (> 0), given the labels so far. */
 static uint64_t batch_size(const struct campaign *C, uint64_t labels)
 {
@@ -1000,6 +1030,16 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 	*out = NULL;
 	switch (st) {
 	case S_GEN:
+		if (walking(C, g)) {
+			/* The candidates: every step of the walkers. */
+			prog(a, "pal-cat", resolve);
+			sv_push(a, "--quiet");
+			for (uint64_t k = 1; k <= cu(c, "gen.steps"); k++)
+				sv_pushf(a, "%s/%s/walk-%03llu.pal", C->dir,
+					 gd, (unsigned long long)k);
+			*out = pathf(C, "%s/candidates.pal", gd);
+			break;
+		}
 		prog(a, "pal-gen", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--method");
@@ -1016,6 +1056,62 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		sv_pushf(a, "%llu", (unsigned long long)(g == 0 ? 0 :
 			 cu(c, "initial") + (g - 1) * cu(c, "candidates")));
 		*out = pathf(C, "%s/candidates.pal", gd);
+		break;
+	case S_WSTART:
+		if (g > 1) {
+			/* Where the walkers of the last generation ended. */
+			prog(a, "pal-cat", resolve);
+			sv_push(a, "--quiet");
+			sv_pushf(a, "%s/gen-%04llu/walk-%03llu.pal", C->dir,
+				 (unsigned long long)(g - 1),
+				 (unsigned long long)cu(c, "gen.steps"));
+		} else {
+			prog(a, "pal-gen", resolve);
+			sv_push(a, "--quiet");
+			sv_push(a, "--method");
+			sv_push(a, cv(c, "gen.method"));
+			sv_push(a, "--n");
+			sv_push(a, cv(c, "candidates"));
+			design_box(C, a);
+			sv_push(a, "--seed");
+			sv_pushf(a, "%llu", (unsigned long long)(seed + g));
+			sv_push(a, "--start-id");
+			sv_pushf(a, "%llu", (unsigned long long)walk_id(C, g, 0));
+		}
+		*out = pathf(C, "%s/walk-000.pal", gd);
+		break;
+	case S_WPRED:
+		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
+		prog(a, "pal-predict", resolve);
+		sv_push(a, "--quiet");
+		sv_push(a, "--grad");
+		sv_push(a, "--model");
+		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
+			 (unsigned long long)(g - 1));
+		sv_push(a, "-i");
+		sv_pushf(a, "%s/%s/walk-%03llu.pal", C->dir, gd,
+			 (unsigned long long)C->step);
+		*out = pathf(C, "%s/walk-%03llu-pred.pal", gd,
+			     (unsigned long long)C->step);
+		break;
+	case S_WSTEP:
+		prog(a, "pal-gen", resolve);
+		sv_push(a, "--quiet");
+		sv_push(a, "--walk");
+		sv_push(a, cv(c, "gen.walk"));
+		stage_opts(C, a, "gen");
+		sv_push(a, "--bounds");
+		sv_push(a, *cv(c, "bounds") ? cv(c, "bounds") : "0:1");
+		sv_push(a, "--seed");
+		sv_pushf(a, "%llu", (unsigned long long)(seed + 100003 * g +
+			 C->step));
+		sv_push(a, "--start-id");
+		sv_pushf(a, "%llu", (unsigned long long)walk_id(C, g, C->step));
+		sv_push(a, "-i");
+		sv_pushf(a, "%s/%s/walk-%03llu-pred.pal", C->dir, gd,
+			 (unsigned long long)(C->step - 1));
+		*out = pathf(C, "%s/walk-%03llu.pal", gd,
+			     (unsigned long long)C->step);
 		break;
 	case S_PREDICT:
 		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
@@ -1231,10 +1327,17 @@ static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 		 "%.4g, mean_std %.4g", (unsigned long long)g, stage_name[st],
 		 C->st.val_rmse, C->st.mean_std);
 	progress_show(&C->prog);
-	log = pathf(C, "logs/%s-g%04llu.err", stage_name[st],
-		    (unsigned long long)g);
-	snprintf(where, sizeof(where), "generation %llu",
-		 (unsigned long long)g);
+	if (st == S_WPRED || st == S_WSTEP) {
+		log = pathf(C, "logs/%s-g%04llu-s%03llu.err", stage_name[st],
+			    (unsigned long long)g, (unsigned long long)C->step);
+		snprintf(where, sizeof(where), "generation %llu, step %llu",
+			 (unsigned long long)g, (unsigned long long)C->step);
+	} else {
+		log = pathf(C, "logs/%s-g%04llu.err", stage_name[st],
+			    (unsigned long long)g);
+		snprintf(where, sizeof(where), "generation %llu",
+			 (unsigned long long)g);
+	}
 	run_cmd(C, a.v, log, stage_name[st], where, &t0, &t1);
 	if (st != S_LABEL) {
 		event(C, t0, t1, stage_name[st], -1, 0, 0, 0, t1 - t0, ev,
@@ -1494,6 +1597,16 @@ static void generation(struct campaign *C)
 		 (unsigned long long)g);
 	if (mkdir(gd, 0755) != 0 && errno != EEXIST)
 		die_errno("cannot create '%s'", gd);
+	if (walking(C, g)) {
+		run_stage(C, S_WSTART, g);
+		for (C->step = 1; C->step <= cu(&C->cfg, "gen.steps");
+		     C->step++) {
+			C->step--;
+			run_stage(C, S_WPRED, g);
+			C->step++;
+			run_stage(C, S_WSTEP, g);
+		}
+	}
 	run_stage(C, S_GEN, g);
 	if (g > 0) {
 		run_stage(C, S_PREDICT, g);
@@ -1812,6 +1925,31 @@ static void reopen(struct campaign *C, const struct cmdline *cl, int write)
 	free(path);
 }
 
+/* Print the command of stage st of generation g, as run_stage runs it. */
+static void print_stage(struct campaign *C, enum stage st, uint64_t g)
+{
+	struct sv a = { 0 };
+	char *out;
+
+	stage_cmd(C, st, g, 1, &a, &out);
+	for (int k = 0; k < a.n; k++) {
+		if (k)
+			putchar(' ');
+		print_word(stdout, a.v[k]);
+	}
+	if (st == S_WPRED || st == S_WSTEP)
+		printf(" 2>%s/logs/%s-g%04llu-s%03llu.err\n", C->dir,
+		       stage_name[st], (unsigned long long)g,
+		       (unsigned long long)C->step);
+	else
+		printf(" 2>%s/logs/%s-g%04llu.err\n", C->dir, stage_name[st],
+		       (unsigned long long)g);
+	if (st == S_APPEND)
+		printf("cat %s >>%s/labeled.pal\n", out, C->dir);
+	sv_free(&a);
+	free(out);
+}
+
 static void dry_run(struct campaign *C)
 {
 	static const enum stage order[] = {
@@ -1841,24 +1979,18 @@ static void dry_run(struct campaign *C)
 	}
 	printf("# generation %llu\nmkdir -p %s/gen-%04llu\n",
 	       (unsigned long long)g, C->dir, (unsigned long long)g);
+	if (walking(C, g)) {
+		print_stage(C, S_WSTART, g);
+		for (C->step = 0; C->step < cu(&C->cfg, "gen.steps");) {
+			print_stage(C, S_WPRED, g);
+			C->step++;
+			print_stage(C, S_WSTEP, g);
+		}
+	}
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		struct sv a = { 0 };
-		char *out;
-
 		if (g == 0 && (order[i] == S_PREDICT || order[i] == S_SELECT))
 			continue;
-		stage_cmd(C, order[i], g, 1, &a, &out);
-		for (int k = 0; k < a.n; k++) {
-			if (k)
-				putchar(' ');
-			print_word(stdout, a.v[k]);
-		}
-		printf(" 2>%s/logs/%s-g%04llu.err\n", C->dir,
-		       stage_name[order[i]], (unsigned long long)g);
-		if (order[i] == S_APPEND)
-			printf("cat %s >>%s/labeled.pal\n", out, C->dir);
-		sv_free(&a);
-		free(out);
+		print_stage(C, order[i], g);
 	}
 	xfclose(stdout, "stdout");
 }
