@@ -78,6 +78,15 @@ test_expect_success 'killed mid-walk, resumed: the same campaign' '
 	cmp w/models/gen-0002.pal k/models/gen-0002.pal
 '
 
+test_expect_success 'energies and forces: label.grad and train.grad_weight' '
+	pal-orchestrate --quiet --config mb.conf --budget 28 --set label.grad=yes \
+		--set train.grad_weight=1 f &&
+	pal-cat --info f/labeled.pal >info &&
+	test_grep "^grad  *f64  *2 " info &&
+	pal-cat --info f/models/gen-0001.pal >minfo &&
+	test_grep "grad_weight.*1" minfo
+'
+
 test_expect_success 'gen.walk needs gen.dt' '
 	must_fail 2 pal-orchestrate --config mb.conf --set gen.dt= bad 2>err &&
 	echo "pal-orchestrate: gen.walk needs gen.dt" >want && test_cmp want err
