@@ -3,7 +3,8 @@
 # generation are the steps of overdamped Langevin walkers on the last
 # model's forces (pal-predict --grad, pal-gen --walk), going on from where
 # the last generation's walkers ended; --dry-run's commands, run by hand,
-# make the same files; killed mid-walk and resumed, the same campaign.
+# make the same files; killed mid-walk and resumed, the same campaign;
+# examples/mueller-brown runs.
 . "$(dirname "$0")/lib.sh"
 
 cat >mb.conf <<'EOF2'
@@ -85,6 +86,13 @@ test_expect_success 'energies and forces: label.grad and train.grad_weight' '
 	test_grep "^grad  *f64  *2 " info &&
 	pal-cat --info f/models/gen-0001.pal >minfo &&
 	test_grep "grad_weight.*1" minfo
+'
+
+test_expect_success 'examples/mueller-brown runs (at 36 labels)' '
+	pal-orchestrate --quiet --config "$TOP/examples/mueller-brown/mb.conf" \
+		--budget 36 --set gen.steps=3 --set train.epochs=50 ex &&
+	test "$(tail -1 ex/metrics.tsv | cut -f1,2)" = "$(printf "2\t36")" &&
+	test -e ex/gen-0002/walk-003.pal
 '
 
 test_expect_success 'gen.walk needs gen.dt' '
