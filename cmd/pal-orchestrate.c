@@ -153,6 +153,8 @@ static const struct key keys[] = {
 	{ "label.retries", K_U64, "", "0:1000", "retries", 0 },
 	{ "label.on_fail", K_ENUM, "", "keep|skip|abort", "on-fail", 0 },
 	{ "label.retry_failed", K_BOOL, "no", NULL, "retry-failed", 1 },
+	{ "label.workdir", K_STR, "", NULL, NULL, 0 },
+	{ "label.keep_workdir", K_BOOL, "no", NULL, "keep-workdir", 0 },
 	/* pal-train. */
 	{ "train.np", K_U64, "1", "1:4096", NULL, 0 },
 	{ "train.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },
@@ -1145,6 +1147,16 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		sv_push(a, "--quiet");
 		sv_push(a, "--ordered");
 		stage_opts(C, a, "label");
+		if (*cv(c, "label.workdir")) {
+			/* Scratch directories: a relative path is in DIR. */
+			const char *w = cv(c, "label.workdir");
+
+			sv_push(a, "--workdir");
+			if (*w == '/')
+				sv_push(a, w);
+			else
+				sv_pushf(a, "%s/%s", C->dir, w);
+		}
 		sv_push(a, "--seed");
 		sv_pushf(a, "%llu", (unsigned long long)(seed + g));
 		sv_push(a, "--journal");

@@ -221,6 +221,25 @@ test_expect_success 'label.on_fail=abort stops the campaign; label.retry_failed=
 	test "$(pal-cat --columns status --to csv rf/labeled.pal | sed 1d | sort -u)" = 0
 '
 
+cat >scratchy <<'EOF'
+#!/bin/sh
+# Writes its input to a file in its scratch directory, and reads it back.
+pwd >>"$DIRS"
+cat >x.txt && exec awk '{ print $1 + $2 }' x.txt
+EOF
+chmod +x scratchy
+
+test_expect_success 'label.workdir: each oracle call in a scratch directory in DIR' '
+	export DIRS=$TRASH/dirs &&
+	pal-orchestrate --quiet --config base.conf --set label.builtin= \
+		--set label.exec=$TRASH/scratchy --set label.workdir=scratch \
+		--set label.keep_workdir=yes wd &&
+	test "$(wc -l <dirs)" -eq 12 &&
+	test "$(grep -c "^$TRASH/wd/scratch/row[0-9]*-r0-" dirs)" -eq 12 &&
+	test "$(ls wd/scratch | wc -l)" -eq 12 &&
+	for d in $(cat dirs); do test -s "$d/x.txt" || exit 1; done
+'
+
 test_expect_success 'without mpirun the stages run directly, with a warning' '
 	mkdir empty &&
 	PATH=$TRASH/empty "$TOP/bin/pal-orchestrate" --config base.conf \
