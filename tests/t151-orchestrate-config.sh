@@ -240,6 +240,16 @@ test_expect_success 'label.workdir: each oracle call in a scratch directory in D
 	for d in $(cat dirs); do test -s "$d/x.txt" || exit 1; done
 '
 
+test_expect_success 'examples/external-oracle runs (at 28 labels); its y are Branin'"'"'s' '
+	"$TOP/examples/external-oracle/run" ext --quiet --budget 28 &&
+	test_grep "^stop=budget$" ext/state &&
+	test_grep "^label.exec = $TOP/examples/external-oracle/simulate$" ext/config &&
+	pal-label --builtin branin -i ext/labeled.pal -o b.pal &&
+	pal-cat --columns y --to csv ext/labeled.pal >y1 &&
+	pal-cat --columns y --to csv b.pal | paste -d, y1 - |
+	awk -F, "NR > 1 { d = \$1 - \$2; if (d < -1e-9 || d > 1e-9) exit 1; n++ } END { exit n != 28 }"
+'
+
 test_expect_success 'without mpirun the stages run directly, with a warning' '
 	mkdir empty &&
 	PATH=$TRASH/empty "$TOP/bin/pal-orchestrate" --config base.conf \
