@@ -194,6 +194,21 @@ test_expect_success 'a budget below initial cuts the design; the ids after it st
 	test "$(pal-cat --columns id --to csv small/labeled.pal | sed 1d | sort -u | wc -l)" -eq 20
 '
 
+test_expect_success 'examples/make-campaign: the same loop by make gives the same bytes, and make restarts it' '
+	mf="$TOP/examples/make-campaign/Makefile" &&
+	args="GENS=1\ 2 TRAIN=--members\ 3\ --layers\ 16,16\ --epochs\ 300\ --val-frac\ 0.2\ --seed\ 3 SEED=3 CANDIDATES=400" &&
+	eval make -s -f "\$mf" D=mk $args &&
+	pal-orchestrate --quiet --config toy.conf --set train.epochs=300 --budget 36 or &&
+	cmp mk/labeled-2.pal or/labeled.pal &&
+	for g in 0 1 2; do cmp mk/models/gen-$g.pal or/models/gen-000$g.pal || exit 1; done &&
+	rm mk/models/gen-2.pal mk/labeled-2.pal mk/gen-2/labeled.pal &&
+	eval make -f "\$mf" D=mk $args >log &&
+	test_grep "pal-label" log && ! grep -q "pal-gen" log &&
+	cmp mk/models/gen-2.pal or/models/gen-0002.pal &&
+	eval make -f "\$mf" D=mk $args >log &&
+	test_grep "Nothing to be done" log
+'
+
 test_expect_success '--dry-run of a new campaign: generation 0, nothing written' '
 	pal-orchestrate --dry-run --config toy.conf new >cmds &&
 	test_grep "^# generation 0$" cmds &&
