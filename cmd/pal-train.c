@@ -658,6 +658,13 @@ static void make_data(const struct cmdline *cl, struct data *D,
 			col_stats(y, n, (uint32_t)k, j, D->train, D->ntrain,
 				  &D->y_mean[j], &D->y_std[j]);
 	}
+	/* The --init model is read on rank 0 only: its scaling goes to
+	 * every rank (else the other ranks' members would train on rows
+	 * scaled by their own statistics). */
+	comm_bcast(D->x_mean, d * sizeof(double), 0);
+	comm_bcast(D->x_std, d * sizeof(double), 0);
+	comm_bcast(D->y_mean, k * sizeof(double), 0);
+	comm_bcast(D->y_std, k * sizeof(double), 0);
 	D->z = xmalloc(n * d * sizeof(double));
 	D->t = xmalloc(n * k * sizeof(double));
 	for (uint64_t i = 0; i < n; i++) {

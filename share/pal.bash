@@ -45,6 +45,8 @@ _pal_values()
 		echo rbf matern52 ;;
 	pal-train:--parallel)
 		echo members data downpour easgd ;;
+	pal-orchestrate:--policy)
+		echo batch stream ;;
 	esac
 }
 

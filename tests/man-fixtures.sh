@@ -12,6 +12,7 @@ pal-model-rt write >model.pal
 pal-model-rt gp rbf 30 2 1 >gp.pal
 printf '#!/bin/sh\n# a stand-in simulation: y = x0 + x1 for each line of x\nexec awk "{ print \\$1 + \\$2 }"\n' >simulate
 chmod +x simulate
+cp "$TOP/examples/toy/toy.conf" toy.conf
 # The examples name mpirun as on a cluster; here, as root on few cores,
 # Open MPI needs leave to run as root and to oversubscribe.
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
