@@ -140,6 +140,10 @@ static const struct key keys[] = {
 	{ "select.by", K_STR, "std", NULL, "by", 0 },
 	{ "select.diverse", K_BOOL, "no", NULL, "diverse", 0 },
 	{ "select.min_dist", K_NUM, "", NULL, "min-dist", 0 },
+	/* DP-GEN's trust band: candidates whose std is below trust_lo are
+	 * certain, above trust_hi unphysical; neither is labeled. */
+	{ "select.trust_lo", K_NUM, "", NULL, "trust-lo", 0 },
+	{ "select.trust_hi", K_NUM, "", NULL, "trust-hi", 0 },
 	/* pal-label. */
 	{ "label.np", K_U64, "1", "1:4096", NULL, 0 },
 	{ "label.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },

@@ -250,6 +250,18 @@ test_expect_success 'examples/external-oracle runs (at 28 labels); its y are Bra
 	awk -F, "NR > 1 { d = \$1 - \$2; if (d < -1e-9 || d > 1e-9) exit 1; n++ } END { exit n != 28 }"
 '
 
+test_expect_success 'the trust band goes to pal-select; with every candidate above it the campaign stops, nothing selected' '
+	pal-orchestrate --quiet --config base.conf --set select.trust_hi=1e-12 tb &&
+	grep -q "^stop=nothing_selected$" tb/state &&
+	grep -q "^select.trust_hi = 1e-12$" tb/config &&
+	pal-cat --info tb/labeled.pal | grep -q "^rows *8$" &&
+	pal-orchestrate --dry-run --config base.conf --set select.trust_lo=0.5 \
+		--set select.trust_hi=2 tb2 >cmds &&
+	test ! -e tb2 &&
+	must_fail 2 pal-orchestrate --config base.conf --set select.trust_lo=x tb3 2>err &&
+	grep -q "select.trust_lo" err && test ! -e tb3
+'
+
 test_expect_success 'without mpirun the stages run directly, with a warning' '
 	mkdir empty &&
 	PATH=$TRASH/empty "$TOP/bin/pal-orchestrate" --config base.conf \
