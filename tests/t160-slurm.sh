@@ -61,6 +61,11 @@ wait_job() {
 
 # rows FILE: id, x, y and status of a stream as sorted CSV.
 rows() { pal-cat --columns id,x,y,status --to csv "$1" | sort; }
+# ranks_label DIR: how many ranks labeled the rows of campaign DIR
+# (events.tsv's label lines, column 4).
+ranks_label() {
+	awk -F '\t' '$3 == "label" { print $4 }' "$1/events.tsv" | sort -u | wc -l
+}
 # ranks FILE: how many ranks labeled the rows of FILE.
 ranks() { pal-cat --columns rank --to csv "$1" | sed 1d | sort -u | wc -l; }
 
@@ -113,6 +118,36 @@ test_expect_success 'sbatch: mpirun and srun --mpi=pmix inside the allocation' '
 	test "$(grep -c "^ok .* (2 ranks)\$" comm.out)" -eq 9 &&
 	pal-train $train -i mpirun.pal -o serial-model.pal &&
 	cmp serial-model.pal model.pal
+'
+
+cat >campaign.conf <<'EOF'
+budget = 28
+initial = 16
+batch = 4
+candidates = 200
+bounds = -5:10,0:15
+[label]
+builtin = branin
+np = 2
+[train]
+members = 2
+layers = 8
+epochs = 50
+np = 2
+EOF
+
+test_expect_success 'a campaign whose label and train stages launch with srun: the bytes of mpirun' '
+	timeout 300 pal-orchestrate --quiet --config campaign.conf \
+		--set "label.launcher=srun -n {np}" \
+		--set "train.launcher=srun --mpi=pmix -n {np}" srun-run </dev/null &&
+	grep -q "^stop=budget$" srun-run/state &&
+	grep -q "^label.launcher = srun -n {np}$" srun-run/config &&
+	timeout 300 pal-orchestrate --quiet --config campaign.conf mpirun-run </dev/null &&
+	cmp mpirun-run/labeled.pal srun-run/labeled.pal &&
+	for m in mpirun-run/models/*.pal; do
+		cmp "$m" "srun-run/models/${m##*/}" || exit 1
+	done &&
+	test "$(ranks_label srun-run)" -eq 2
 '
 
 test_expect_success 'down.sh stops every daemon it started' '
