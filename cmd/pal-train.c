@@ -1228,19 +1228,34 @@ static void data_keys(struct keys *K, const struct data *D)
 	key(K, "data_fingerprint", xstrdup(fp));
 }
 
+/*
+ * The outputs, opened on rank 0 before anything is read or trained, so that
+ * an -o or --log that cannot be written (a missing directory, a terminal)
+ * is said at once, not after the training.  Neither is put in place before
+ * the model is complete (io.h).
+ */
+static struct out model_out, log_out;
+
+static void open_outputs(const struct cmdline *cl)
+{
+	out_open(&model_out, cl->output);
+	if (!comm_mpi())
+		out_refuse_tty(&model_out);
+	if (cl->log)
+		out_open(&log_out, cl->log);
+}
+
 /* Write the model file (rank 0). */
 static void write_model(const struct cmdline *cl, const char *type,
 			const void *model, const struct keys *K)
 {
-	struct out out;
+	struct out *out = &model_out;
 	struct pal_writer *w;
 	struct pal_error e;
 	int rc;
 
-	out_open(&out, cl->output);
-	if (!comm_mpi())
-		out_refuse_tty(&out);
-	w = xwriter(out.fd, out.name, PAL_LEVEL_KEEP);
+	(void)cl;
+	w = xwriter(out->fd, out->name, PAL_LEVEL_KEEP);
 	if (!strcmp(type, "mlp"))
 		rc = model_write_mlp(w, model, K->kv, K->n, &e);
 	else
@@ -1251,18 +1266,14 @@ static void write_model(const struct cmdline *cl, const char *type,
 		die("%s", e.msg);
 	}
 	pal_writer_free(w);
-	out_commit(&out);
+	out_commit(out);
 }
 
 /* --log: the curves as TSV, put in place once complete. */
-static void write_log(const struct cmdline *cl, int M,
-		      const struct member_result *res)
+static void write_log(int M, const struct member_result *res)
 {
-	struct out out;
-	FILE *fp;
+	FILE *fp = out_stdio(&log_out);
 
-	out_open(&out, cl->log);
-	fp = out_stdio(&out);
 	fputs("member\tepoch\tloss\tval_loss\n", fp);
 	for (int m = 0; m < M; m++)
 		for (int i = 0; i < res[m].ncurve; i++) {
@@ -1275,7 +1286,7 @@ static void write_log(const struct cmdline *cl, int M,
 			else
 				fprintf(fp, "%.9g\n", v);
 		}
-	out_commit(&out);
+	out_commit(&log_out);
 }
 
 static void train_mlp(const struct cmdline *cl, int rank, int size)
@@ -1296,6 +1307,7 @@ static void train_mlp(const struct cmdline *cl, int rank, int size)
 	memset(&t, 0, sizeof(t));
 	memset(&im, 0, sizeof(im));
 	if (rank == 0) {
+		open_outputs(cl);
 		read_rows(cl, &t);
 		if (cl->init) {
 			read_init(cl, &im);
@@ -1459,7 +1471,7 @@ static void train_mlp(const struct cmdline *cl, int rank, int size)
 		key(&K, "trained_by", xstrdup(buf));
 		write_model(cl, "mlp", &mm, &K);
 		if (cl->log)
-			write_log(cl, M, res);
+			write_log(M, res);
 
 		if (cl->progress != PROGRESS_OFF) {
 			for (int m = 0; m < M; m++) {
@@ -1523,6 +1535,7 @@ static void train_gp(const struct cmdline *cl)
 	size_t n, d;
 
 	memset(&t, 0, sizeof(t));
+	open_outputs(cl);
 	read_rows(cl, &t);
 	if (t.k != 1)
 		die("--model gp: y has width %" PRIu32 "; a gaussian process "

@@ -382,6 +382,14 @@ test_expect_success 'a failed run leaves no -o file, and an old one as it was' '
 	echo old >want && test_cmp want kept.pal &&
 	must_fail 1 pal-train -i nan.pal -o gone.pal 2>/dev/null &&
 	test ! -e gone.pal && ! ls gone.pal.tmp* 2>/dev/null &&
+	# An output that cannot be written is said before the training (a
+	# million epochs would take minutes), and --log too, with no model.
+	must_fail 1 timeout 20 pal-train --epochs 1000000 -i sine.pal \
+		-o no-dir/m.pal 2>err &&
+	test_grep "^pal-train: cannot create a temporary file for .no-dir/m.pal.: No such file or directory$" err &&
+	must_fail 1 timeout 20 pal-train --epochs 1000000 --log no-dir/l.tsv \
+		-i sine.pal -o m.pal 2>err &&
+	test_grep "no-dir/l.tsv" err && test ! -e m.pal &&
 	must_fail 1 pal-train --optimizer sgd --lr 1e20 --epochs 5 -i sine.pal -o kept.pal 2>err &&
 	echo "pal-train: member 0: training diverged at epoch 1 (loss inf); lower --lr" >want &&
 	test_cmp want err &&
