@@ -1491,31 +1491,6 @@ static void report(const struct label *lb)
 		      lb->nrestored_failed, cl->journal);
 }
 
-/*
- * Options, read on every rank.  Under a launcher, only rank 0 speaks: a
- * usage error or --help is printed once, not once per rank.
- */
-static void parse_args_once(struct cmdline *cl, int argc, char **argv)
-{
-	int saved[2] = { -1, -1 }, nul;
-
-	if (comm_launcher_rank() > 0 &&
-	    (nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
-		fflush(stdout);
-		for (int fd = 1; fd <= 2; fd++) {
-			saved[fd - 1] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			dup2(nul, fd);
-		}
-		close(nul);
-	}
-	parse_args(cl, argc, argv);
-	for (int fd = 1; fd <= 2; fd++)
-		if (saved[fd - 1] >= 0) {
-			dup2(saved[fd - 1], fd);
-			close(saved[fd - 1]);
-		}
-}
-
 /* A rank other than 0: evaluate what rank 0 hands out. */
 static void work(const struct cmdline *cl, int rank)
 {
@@ -1534,12 +1509,16 @@ static void work(const struct cmdline *cl, int rank)
 
 int main(int argc, char **argv)
 {
+	int muted[2];
 	struct cmdline cl;
 	struct label lb;
 	int rank, size, rc = 0;
 
 	pal_init("pal-label");
-	parse_args_once(&cl, argc, argv);
+	/* Options, read on every rank; only rank 0 speaks. */
+	comm_mute_others(muted);
+	parse_args(&cl, argc, argv);
+	comm_unmute(muted);
 	comm_init(&argc, &argv, &rank, &size);
 	memset(&lb, 0, sizeof(lb));
 	if (rank == 0) {

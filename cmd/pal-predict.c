@@ -770,39 +770,18 @@ static void predict_free(struct predict *P)
 	pal_writer_free(P->w);
 }
 
-/*
- * Options, read on every rank.  Under a launcher, only rank 0 speaks: a
- * usage error or --help is printed once, not once per rank.
- */
-static void parse_args_once(struct cmdline *cl, int argc, char **argv)
-{
-	int saved[2] = { -1, -1 }, nul;
-
-	if (comm_launcher_rank() > 0 &&
-	    (nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
-		fflush(stdout);
-		for (int fd = 1; fd <= 2; fd++) {
-			saved[fd - 1] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			dup2(nul, fd);
-		}
-		close(nul);
-	}
-	parse_args(cl, argc, argv);
-	for (int fd = 1; fd <= 2; fd++)
-		if (saved[fd - 1] >= 0) {
-			dup2(saved[fd - 1], fd);
-			close(saved[fd - 1]);
-		}
-}
-
 int main(int argc, char **argv)
 {
+	int muted[2];
 	struct cmdline cl;
 	struct model_any ma;
 	int rank, size;
 
 	pal_init("pal-predict");
-	parse_args_once(&cl, argc, argv);
+	/* Options, read on every rank; only rank 0 speaks. */
+	comm_mute_others(muted);
+	parse_args(&cl, argc, argv);
+	comm_unmute(muted);
 	comm_init(&argc, &argv, &rank, &size);
 	load_model(&cl, rank, &ma);
 	if (rank == 0) {

@@ -429,31 +429,6 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 	in_refuse_tty(cl->input);
 }
 
-/*
- * Options, read on every rank.  Under a launcher, only rank 0 speaks: a
- * usage error or --help is printed once, not once per rank.
- */
-static void parse_args_once(struct cmdline *cl, int argc, char **argv)
-{
-	int saved[2] = { -1, -1 }, nul;
-
-	if (comm_launcher_rank() > 0 &&
-	    (nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
-		fflush(stdout);
-		for (int fd = 1; fd <= 2; fd++) {
-			saved[fd - 1] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			dup2(nul, fd);
-		}
-		close(nul);
-	}
-	parse_args(cl, argc, argv);
-	for (int fd = 1; fd <= 2; fd++)
-		if (saved[fd - 1] >= 0) {
-			dup2(saved[fd - 1], fd);
-			close(saved[fd - 1]);
-		}
-}
-
 /* ---- the data -------------------------------------------------------- */
 
 /*
@@ -1597,11 +1572,15 @@ static void train_gp(const struct cmdline *cl)
 
 int main(int argc, char **argv)
 {
+	int muted[2];
 	struct cmdline cl;
 	int rank, size;
 
 	pal_init("pal-train");
-	parse_args_once(&cl, argc, argv);
+	/* Options, read on every rank; only rank 0 speaks. */
+	comm_mute_others(muted);
+	parse_args(&cl, argc, argv);
+	comm_unmute(muted);
 	comm_init(&argc, &argv, &rank, &size);
 	if (cl.model == MODEL_GP) {
 		/* One rank fits: the others have nothing to do. */

@@ -5,6 +5,7 @@
  */
 #include <mpi.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,29 @@ void comm_finish(void)
 	comm_drain();
 	MPI_Finalize();
 	use_mpi = 0;
+}
+
+void comm_mute_others(int saved[2])
+{
+	int nul;
+
+	saved[0] = saved[1] = -1;
+	if (comm_launcher_rank() <= 0 ||
+	    (nul = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	fflush(stdout);
+	for (int fd = 1; fd <= 2; fd++) {
+		saved[fd - 1] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		dup2(nul, fd);
+	}
+	close(nul);
+}
+
+void comm_unmute(const int saved[2])
+{
+	for (int fd = 1; fd <= 2; fd++)
+		if (saved[fd - 1] >= 0) {
+			dup2(saved[fd - 1], fd);
+			close(saved[fd - 1]);
+		}
 }

@@ -29,6 +29,21 @@
  * before comm_init, such as printing a usage error on rank 0 only.
  */
 int comm_launcher_rank(void);
+
+/*
+ * Silence this process's stdout and stderr when the launcher made it a
+ * rank other than 0 (saved[] gets the old descriptors, -1 otherwise), and
+ * bring them back: around option parsing, so that --help or a usage error
+ * is printed once for the job, not once per rank.
+ *
+ *	int saved[2];
+ *
+ *	comm_mute_others(saved);
+ *	parse_args(&cl, argc, argv);	// may exit
+ *	comm_unmute(saved);
+ */
+void comm_mute_others(int saved[2]);
+void comm_unmute(const int saved[2]);
 /*
  * Start: MPI_Init if a launcher started this process (Open MPI,
  * MPICH/Hydra, PMIx, Slurm's PMI variables), otherwise a world of one.
