@@ -66,7 +66,7 @@ static const char options_text[] =
 	"      --delay=SPEC       make built-ins last 10ms, exp:MEAN or uniform:MIN:MAX\n"
 	"      --dispatch-only    under MPI, rank 0 runs no rows itself\n"
 	"      --exec=CMD         label by running CMD through /bin/sh -c\n"
-	"      --grad             add the column grad, the built-in's gradient\n"
+	"      --grad             add the column grad: the gradient, after y for CMD\n"
 	"      --heartbeat=SEC    end the job if a rank is silent SEC (default 60s)\n"
 	"  -h, --help             print this help and exit\n"
 	"  -i, --input=FILE       read the rows from FILE (default: standard input)\n"
@@ -348,9 +348,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		if (cl->outputs)
 			usage_die("--outputs applies to --exec");
 	} else {
-		if (cl->grad || cl->noise > 0 || cl->delay)
-			usage_die("--grad, --noise and --delay apply to "
-				  "--builtin");
+		if (cl->noise > 0 || cl->delay)
+			usage_die("--noise and --delay apply to --builtin");
 		if (cl->keep_workdir && !cl->workdir)
 			usage_die("--keep-workdir needs --workdir");
 	}
@@ -580,8 +579,8 @@ static void deliver(struct local *L, const struct lrow *row, int status,
 
 	if (status == ORACLE_OK && k != kb) {
 		/* Cannot happen once k is fixed: the pool checks it. */
-		snprintf(why, sizeof(why), "bad output: %" PRIu32 " numbers, "
-			 "expected %" PRIu32, k, kb);
+		snprintf(why, sizeof(why), "bad output: %" PRIu32 " numbers of "
+			 "y, expected %" PRIu32, k, kb);
 		status = ORACLE_OUTPUT;
 		msg = why;
 	}
@@ -756,7 +755,8 @@ static void on_call(void *arg, const struct oracle_done *d)
 		for (size_t i = 0; i < c->n; i++)
 			deliver(L, &c->rows[i], d->status, d->k,
 				d->status == ORACLE_OK ? d->y + i * d->k : NULL,
-				NULL, d->t_start, d->t_end, d->msg);
+				d->grad ? d->grad + i * d->g : NULL,
+				d->t_start, d->t_end, d->msg);
 	}
 	c->n = 0;
 }
@@ -786,7 +786,7 @@ static int start_calls(struct local *L)
 			idp[i] = c->rows[i].id;
 		oc = (struct oracle_call){ .tag = c, .n = n, .ids = idp,
 			.x = c->x, .d = L->d, .k = L->k,
-			.attempt = c->rows[0].attempt };
+			.g = L->cl->grad ? L->d : 0, .attempt = c->rows[0].attempt };
 		oracle_start(L->orc, &oc);
 		if (idp != ids)
 			free(idp);
@@ -1131,7 +1131,8 @@ static void finished(struct label *lb, uint32_t s, const struct done_row *d,
 	if (status == ORACLE_OK && k != lb->k) {
 		st = ORACLE_OUTPUT;
 		warnx("row %" PRIu64 " (rank %d): bad output: %" PRIu32
-		      " numbers, expected %" PRIu32, d->id, rank, k, lb->k);
+		      " numbers of y, expected %" PRIu32, d->id, rank, k,
+		      lb->k);
 	}
 	if (lb->k) {
 		double *y = lb->ry + (size_t)s * lb->k;
@@ -1354,11 +1355,21 @@ static void on_pace(void *ctx, uint64_t *batch, uint64_t *local, int *remote)
 	*remote = lb->k != 0;
 }
 
-/* The oracle, as the journal records it: what decides y. */
+/*
+ * The oracle, as the journal records it: what decides y and grad.  A plain
+ * --exec is its command, as journals before --exec --grad have it.
+ */
 static char *oracle_desc(const struct cmdline *cl)
 {
 	char buf[200];
 
+	if (cl->exec && cl->grad) {
+		size_t n = strlen(cl->exec) + 20;
+		char *s = xmalloc(n);
+
+		snprintf(s, n, "--exec %s --grad", cl->exec);
+		return s;
+	}
 	if (cl->exec)
 		return xstrdup(cl->exec);
 	snprintf(buf, sizeof(buf), "--builtin %s", cl->fn->name);

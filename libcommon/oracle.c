@@ -38,7 +38,7 @@ struct call {
 	char *workdir;			/* this call's scratch directory */
 	void *tag;
 	size_t n;
-	uint32_t k;
+	uint32_t k, g;
 	int start_errno;		/* could not be started: why */
 	char start_msg[256];
 };
@@ -51,6 +51,8 @@ struct oracle {
 	struct call *calls;
 	double *y;			/* results handed to the callback */
 	size_t y_cap;
+	double *grad;			/* their gradients (g > 0) */
+	size_t grad_cap;
 	char msg[2048];
 	/* During oracle_wait: the caller's callback. */
 	void (*fn)(void *arg, const struct oracle_done *d);
@@ -238,6 +240,7 @@ void oracle_start(struct oracle *o, const struct oracle_call *c)
 	k->tag = c->tag;
 	k->n = c->n;
 	k->k = c->k;
+	k->g = c->g;
 	if (o->workdir) {
 		size_t n = strlen(o->workdir) + 64;
 
@@ -333,15 +336,31 @@ static void err_line(const struct proc_done *pd, char *dst, size_t len)
 	excerpt(dst + 2, len - 2, pd->err + i, pd->err_len - i);
 }
 
+/* "expected K" or, with a gradient, "expected K+G (K of y, then G of the
+ * gradient)", for messages. */
+static void expected(char *dst, size_t len, uint32_t k, uint32_t g)
+{
+	if (!g)
+		snprintf(dst, len, "expected %" PRIu32, k);
+	else if (!k)
+		snprintf(dst, len, "expected more than %" PRIu32 " (y, then %"
+			 PRIu32 " of the gradient)", g, g);
+	else
+		snprintf(dst, len, "expected %" PRIu32 " (%" PRIu32 " of y, "
+			 "then %" PRIu32 " of the gradient)", k + g, k, g);
+}
+
 /*
- * Parse the call's output into o->y: n non-blank lines of k numbers each
- * (k fixed by the first line when 0).  Returns a status, with o->msg set.
+ * Parse the call's output into o->y: n non-blank lines of k + g numbers
+ * each (k fixed by the first line when 0), row after row.  Returns a
+ * status, with o->msg set.
  */
 static int parse_output(struct oracle *o, struct call *k, char *out,
 			size_t out_len)
 {
-	char *p = out, *end = out + out_len, ex[120];
+	char *p = out, *end = out + out_len, ex[120], want[96];
 	size_t row = 0, line = 0;
+	size_t w = k->k ? (size_t)k->k + k->g : 0;	/* numbers a line */
 
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p)), *save = NULL,
@@ -387,11 +406,11 @@ static int parse_output(struct oracle *o, struct call *k, char *out,
 						 "numbers: %s", line, copy);
 					return ORACLE_OUTPUT;
 				}
-				if (k->k && cnt >= k->k) {
+				if (w && cnt >= w) {
 					cnt++;
 					continue;
 				}
-				if (!k->k && row == 0) {
+				if (!w && row == 0) {
 					size_t need = (cnt + 1) * k->n;
 
 					if (need > o->y_cap) {
@@ -407,20 +426,23 @@ static int parse_output(struct oracle *o, struct call *k, char *out,
 						o->y_cap = c;
 					}
 				}
-				o->y[row * (k->k ? k->k : cnt + 1) + cnt] = v;
+				o->y[row * (w ? w : cnt + 1) + cnt] = v;
 				if (!isfinite(v) && !o->msg[0])
 					snprintf(o->msg, sizeof(o->msg),
 						 "non-finite result on line "
 						 "%zu: %s", line, copy);
 				cnt++;
 			}
-			if (!k->k)
-				k->k = (uint32_t)cnt;
-			if (cnt != k->k) {
+			if (!w && cnt > k->g) {
+				w = cnt;
+				k->k = (uint32_t)(cnt - k->g);
+			}
+			if (cnt != w || !w) {
+				expected(want, sizeof(want), k->k, k->g);
 				snprintf(o->msg, sizeof(o->msg), "bad output: "
-					 "line %zu has %zu number%s, expected "
-					 "%" PRIu32 ": %s", line, cnt,
-					 cnt == 1 ? "" : "s", k->k, copy);
+					 "line %zu has %zu number%s, %s: %s",
+					 line, cnt, cnt == 1 ? "" : "s", want,
+					 copy);
 				return ORACLE_OUTPUT;
 			}
 		}
@@ -435,6 +457,30 @@ static int parse_output(struct oracle *o, struct call *k, char *out,
 	return o->msg[0] ? ORACLE_NONFINITE : ORACLE_OK;
 }
 
+/*
+ * Lines of k + g numbers in o->y to n rows of y (k numbers, in o->y) and
+ * of the gradient (g numbers, in o->grad).  Returns -1 when memory runs
+ * out.
+ */
+static int split_grad(struct oracle *o, size_t n, uint32_t k, uint32_t g)
+{
+	size_t w = (size_t)k + g;
+
+	if (n * g > o->grad_cap) {
+		double *ng = realloc(o->grad, n * g * sizeof(*ng));
+
+		if (!ng)
+			return -1;
+		o->grad = ng;
+		o->grad_cap = n * g;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o->grad + i * g, o->y + i * w + k, g * sizeof(double));
+		memmove(o->y + i * k, o->y + i * w, k * sizeof(double));
+	}
+	return 0;
+}
+
 /* The pool's callback: what the call came to, handed to the caller's. */
 static void finish(void *arg, struct proc_done *pd)
 {
@@ -442,7 +488,7 @@ static void finish(void *arg, struct proc_done *pd)
 	struct call *k = pd->tag;
 	struct oracle_done d = { 0 };
 	char el[160];
-	size_t need = k->n * (k->k ? k->k : 1);
+	size_t need = k->n * ((k->k ? k->k : 1) + (size_t)k->g);
 	int st = pd->wstatus;
 
 	o->msg[0] = '\0';
@@ -482,6 +528,11 @@ static void finish(void *arg, struct proc_done *pd)
 		/* The pool leaves a spare byte past the output, for the
 		 * parser to end a line with. */
 		d.status = parse_output(o, k, pd->out, pd->out_len);
+		if (d.status == ORACLE_OK && k->g &&
+		    split_grad(o, k->n, k->k, k->g) < 0) {
+			d.status = ORACLE_OUTPUT;
+			snprintf(o->msg, sizeof(o->msg), "out of memory");
+		}
 		if (d.status == ORACLE_OUTPUT && el[0]) {
 			size_t l = strlen(o->msg);
 
@@ -491,6 +542,8 @@ static void finish(void *arg, struct proc_done *pd)
 	}
 	d.k = k->k;
 	d.y = o->y;
+	d.g = k->g;
+	d.grad = d.status == ORACLE_OK && k->g ? o->grad : NULL;
 	if (k->workdir) {
 		if (d.status == ORACLE_OK && !o->o.keep_workdir) {
 			nftw(k->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -527,5 +580,6 @@ void oracle_free(struct oracle *o)
 	free(o->workdir);
 	free(o->cmd);
 	free(o->y);
+	free(o->grad);
 	free(o);
 }

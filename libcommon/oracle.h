@@ -3,7 +3,8 @@
  *
  * An oracle call runs "/bin/sh -c CMD" with n rows of x on its standard
  * input, one line of numbers per row, and reads n lines of k numbers from
- * its standard output.  A pool runs up to `jobs` calls at once as a proc.h
+ * its standard output; with a gradient (g > 0), n lines of k + g numbers,
+ * y then the gradient.  A pool runs up to `jobs` calls at once as a proc.h
  * pool and waits for them with poll(2): no threads.  Each call is a process
  * group of its own, so a timeout kills everything the command started; so
  * do die() and SIGINT, SIGTERM, SIGHUP (err.h, "cleaning up"), and the
@@ -29,7 +30,8 @@ enum oracle_status {
 	ORACLE_EXIT = 1,		/* exited with a non-zero status */
 	ORACLE_SIGNAL = 2,		/* killed by a signal */
 	ORACLE_TIMEOUT = 3,		/* ran past the timeout, killed */
-	ORACLE_OUTPUT = 4,		/* printed something that is not k numbers per row */
+	ORACLE_OUTPUT = 4,		/* printed something that is not k (+ g)
+					 * numbers per row */
 	ORACLE_START = 5,		/* could not be started (fork, workdir, exec) */
 	ORACLE_NONFINITE = 6,		/* gave NaN or infinity */
 };
@@ -53,8 +55,11 @@ struct oracle_call {
 	const uint64_t *ids;		/* n ids */
 	const double *x;		/* n x d numbers */
 	uint32_t d;
-	uint32_t k;			/* numbers per output line; 0: any, fixed
-					 * by the first line */
+	uint32_t k;			/* numbers of y per output line; 0: any,
+					 * fixed by the first line */
+	uint32_t g;			/* numbers of the gradient after y on
+					 * each line (pal-label --grad: d); 0
+					 * for none */
 	unsigned attempt;		/* 1 for the first try (PAL_ATTEMPT) */
 };
 
@@ -65,6 +70,9 @@ struct oracle_done {
 	int status;			/* enum oracle_status */
 	uint32_t k;			/* numbers per row in y */
 	const double *y;		/* n x k numbers when status is ORACLE_OK */
+	uint32_t g;			/* numbers per row in grad, as called */
+	const double *grad;		/* n x g numbers when status is ORACLE_OK
+					 * and g > 0, else NULL */
 	double t_start, t_end;		/* seconds since the Unix epoch */
 	const char *msg;		/* why it failed; "" when it did not */
 };

@@ -214,4 +214,105 @@ test_expect_success 'an oracle that never reads its stdin does not kill pal-labe
 	test "$(pal-cat --columns y --to csv n.pal | sed 1d | sort -u)" = 7
 '
 
+# --exec --grad: y = x0^2 x1 + sin(x1), then its gradient, per line.
+grad_oracle='awk "{ printf \"%.17g %.17g %.17g\n\", \$1 * \$1 * \$2 + sin(\$2), 2 * \$1 * \$2, \$1 * \$1 + cos(\$2) }"'
+
+# The gradient of that function by central differences, from the CSV,
+# computed apart from the oracle: id, y, dy/dx0, dy/dx1.
+awk -F, 'function f(a, b) { return a * a * b + sin(b) }
+	{ h = 1e-5
+	  printf "%d,%.17g,%.17g,%.17g\n", $1, f($2, $3),
+		(f($2 + h, $3) - f($2 - h, $3)) / (2 * h),
+		(f($2, $3 + h) - f($2, $3 - h)) / (2 * h) }' in.csv >want.fd
+
+# near A B TOL: the same CSV lines, numbers equal to TOL (relative).
+near() {
+	paste -d"|" "$1" "$2" | awk -F"|" -v tol="$3" '{
+		na = split($1, a, ","); nb = split($2, b, ",")
+		if (na != nb) { print "line " NR ": " $0; bad = 1; next }
+		for (i = 1; i <= na; i++) {
+			d = a[i] - b[i]; if (d < 0) d = -d
+			s = a[i] < 0 ? -a[i] : a[i]
+			if (!(d <= tol * (1 + s))) { print "line " NR ": " $0; bad = 1; next }
+		}
+	} END { exit bad || NR == 0 }' &&
+	test "$(wc -l <"$1")" -eq "$(wc -l <"$2")"
+}
+
+test_expect_success '--exec --grad: y, then d numbers of dy/dx a line, into grad' '
+	pal-label --exec "$grad_oracle" --grad --ordered in.pal >g.pal &&
+	pal-cat --columns id,y,grad,status --to csv g.pal >all &&
+	head -1 all >head && echo "id,y,grad.0,grad.1,status" >want.head &&
+	test_cmp want.head head &&
+	sed 1d all | cut -d, -f5 | sort -u >st && echo 0 >want.st &&
+	test_cmp want.st st &&
+	sed 1d all | cut -d, -f1-4 >got && near want.fd got 1e-8 &&
+	pal-cat --info g.pal | grep "grad" | grep -q "f64" &&
+	pal-label --exec "$grad_oracle" --grad --outputs 1 --ordered in.pal >g1.pal &&
+	pal-cat --columns id,y,grad --to csv g1.pal >b && pal-cat --columns id,y,grad --to csv g.pal >a &&
+	test_cmp a b
+'
+
+test_expect_success '--exec --grad --chunk 5: one line a row, the same numbers' '
+	rm -f calls &&
+	pal-label --chunk 5 --exec "echo \$PAL_NROWS >>calls; $grad_oracle" --grad --ordered in.pal >gc.pal &&
+	pal-cat --columns id,y,grad --to csv g.pal >a &&
+	pal-cat --columns id,y,grad --to csv gc.pal >b && test_cmp a b &&
+	printf "5\n5\n2\n" >want.calls && test_cmp want.calls calls
+'
+
+test_expect_success '--exec --grad, wrong counts: status 4, grad NaN, k + d expected' '
+	pal-label --exec "echo 1 2" --grad --outputs 1 in.pal >b1.pal 2>err &&
+	test_grep "row 0 (rank 0): bad output: line 1 has 2 numbers, expected 3 (1 of y, then 2 of the gradient): \"1 2\"" err &&
+	pal-cat --columns y,grad,status --to csv b1.pal | sed 1d | sort -u >got &&
+	echo "nan,nan,nan,4" >want && test_cmp want got &&
+	pal-label --exec "echo 1 2" --grad in.pal >b2.pal 2>err &&
+	test_grep "row 0 (rank 0): bad output: line 1 has 2 numbers, expected more than 2 (y, then 2 of the gradient)" err &&
+	pal-label --exec "if [ \$PAL_ID = 5 ]; then echo 1 2 3 4; else echo 1 2 3; fi" --grad --ordered in.pal >b3.pal 2>err &&
+	test_grep "row 5 (rank 0): bad output: line 1 has 4 numbers, expected 3 (1 of y, then 2 of the gradient)" err &&
+	pal-cat --columns id,y,grad,status --to csv b3.pal | sed 1d >got &&
+	awk -F, "{ print \$1 (\$1 == 5 ? \",nan,nan,nan,4\" : \",1,2,3,0\") }" in.csv >want &&
+	test_cmp want got &&
+	pal-label --chunk 3 --exec "echo 1 2 3; echo 4 5" --grad --outputs 1 in.pal >b4.pal 2>err &&
+	test_grep "bad output: line 2 has 2 numbers, expected 3 (1 of y, then 2 of the gradient)" err &&
+	pal-label --exec "echo 1 nan 3" --grad in.pal >b5.pal 2>err &&
+	test_grep "non-finite result on line 1" err &&
+	pal-cat --columns status --to csv b5.pal | sed 1d | sort -u >st &&
+	echo 6 >want && test_cmp want st
+'
+
+test_expect_success '--exec --grad --journal: resumed with the gradient; a run without --grad is another oracle' '
+	rm -f gj.journal calls && touch broken &&
+	flaky="echo \$PAL_ID >>calls; if [ -e broken ] && [ \$PAL_ID -ge 8 ]; then exit 1; fi; $grad_oracle" &&
+	pal-label --journal gj.journal --exec "$flaky" --grad in.pal >j1.pal 2>err &&
+	test_grep "4 of 12 rows failed" err &&
+	rm broken && rm calls &&
+	pal-label --journal gj.journal --retry-failed --exec "$flaky" --grad --ordered in.pal >j2.pal 2>err &&
+	sort -n calls >got && printf "8\n9\n10\n11\n" >want && test_cmp want got &&
+	pal-cat --columns id,y,grad,status --to csv g.pal >a &&
+	pal-cat --columns id,y,grad,status --to csv j2.pal >b && test_cmp a b &&
+	rm calls &&
+	pal-label --journal gj.journal --exec "$flaky" --grad --ordered in.pal >j3.pal &&
+	test ! -e calls &&
+	pal-cat --columns id,y,grad,status --to csv j3.pal >b && test_cmp a b &&
+	must_fail 1 pal-label --journal gj.journal --exec "$flaky" in.pal >n.pal 2>err &&
+	test_grep "journal .gj.journal. is of another oracle (.--exec echo .* --grad., not .echo " err &&
+	rm -f ng.journal &&
+	pal-label --journal ng.journal --exec "$grad_oracle" in.pal >/dev/null &&
+	must_fail 1 pal-label --journal ng.journal --exec "$grad_oracle" --grad in.pal >n.pal 2>err &&
+	test_grep "journal .ng.journal. is of another oracle (.awk .*, not .--exec awk .* --grad.)" err &&
+	must_fail 1 pal-label --journal ng.journal --journal-any-oracle --exec "$grad_oracle" --grad in.pal >n.pal 2>err &&
+	test_grep "journal .ng.journal.: row id [0-9]* has 3 y and 0 gradient elements, this run 3 and 2" err
+'
+
+need_mpirun '--exec --grad over MPI ranks'
+
+test_expect_success '--exec --grad on 2 ranks: the gradients of one process' '
+	mpi 2 pal-label --exec "$grad_oracle" --grad --ordered -i in.pal -o m.pal </dev/null &&
+	pal-cat --columns rank --to csv m.pal | sed 1d | sort -u >ranks &&
+	printf "0\n1\n" >want && test_cmp want ranks &&
+	pal-cat --columns id,y,grad,status --to csv g.pal >a &&
+	pal-cat --columns id,y,grad,status --to csv m.pal >b && test_cmp a b
+'
+
 test_done
