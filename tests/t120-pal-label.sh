@@ -171,7 +171,7 @@ test_expect_success 'usage errors exit 2' '
 	must_fail 2 pal-label <in.pal 2>err && test_grep "one of --builtin and --exec" err &&
 	must_fail 2 pal-label --builtin toy --exec cat <in.pal 2>err &&
 	must_fail 2 pal-label --builtin nosuch <in.pal 2>err && test_grep "unknown function" err &&
-	must_fail 2 pal-label --exec cat --grad <in.pal 2>err &&
+	must_fail 2 pal-label --exec cat --noise 0.1 <in.pal 2>err && test_grep "noise and --delay apply to --builtin" err &&
 	must_fail 2 pal-label --builtin toy --delay 5parsecs <in.pal 2>err && test_grep "duration" err &&
 	must_fail 2 pal-label --builtin toy --delay uniform:5ms <in.pal 2>err &&
 	must_fail 2 pal-label --builtin toy --timeout 1s <in.pal 2>err &&
