@@ -14,8 +14,10 @@
 # the awk script half.awk below, run by pal-label --exec once per row
 # (a shell read loop cannot compute 0.5 x: sh's arithmetic is integers
 # only).  Each call is a process started: on this machine that costs
-# 10 to 25 ms, which is most of the campaign's time (the table splits
-# it).  A second run gives the oracle two calls at once (label.jobs = 2).
+# 10 to 25 ms, which is most of the campaign's time: the table splits
+# it, and shows what 550 starts of the oracle by a shell loop take, with
+# no pal in the way.  A second run gives the oracle two calls at once
+# (label.jobs = 2).
 #
 # Memory: the campaign runs under pal-peakmem (tests/helpers), which
 # samples every 10 ms the whole process tree (the driver, its stages, the
@@ -120,6 +122,17 @@ echo "campaign: 4-D, committee of 2 MLPs (16,16), oracle 0.5 x by an awk" \
 run seq
 run jobs2 --set label.jobs=2
 
+# The baseline of the oracle's cost: the same 550 rows through half.awk,
+# one process each, started by a shell loop (no pal): what starting 550
+# processes costs on this machine.
+pal-cat --columns x --to tsv seq/labeled.pal | sed 1d >x.tsv
+t0=$(date +%s.%N)
+while read -r line; do
+	echo "$line" | "$work/half.awk" >/dev/null
+done <x.tsv
+t1=$(date +%s.%N)
+starts_s=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
+
 ref_s=20
 ref_kb=$((1200 * 1024))
 printf '\n%-24s %7s %7s %9s %9s %9s %9s %7s %7s\n' run wall_s label_s \
@@ -137,11 +150,15 @@ for n in seq jobs2; do
 			w / rs, p / rk
 	}'
 done
+printf '%-24s %7s %7s\n' "550 oracle starts by sh" "$starts_s" "$starts_s"
 echo
-echo "label_s: the generations' labeling (metrics.tsv), 550 oracle processes;"
-echo "rest_s: everything else (design, 66 stage runs of pal-gen, pal-predict,"
-echo "pal-select, pal-cat and pal-train, the driver).  pss, rss: the largest"
-echo "sampled sum over the process tree; single: the largest one process."
+echo "label_s: the labeling of every generation (metrics.tsv), a process"
+echo "started per row; rest_s: everything else (53 runs of pal-gen,"
+echo "pal-predict, pal-select, pal-cat and pal-train, and the driver).  The"
+echo "last line: the same 550 rows through the oracle by a shell loop, one"
+echo "process each, without pal: the cost of the process starts alone."
+echo "pss, rss: the largest sampled sum over the process tree; single: the"
+echo "largest one process."
 echo "t/PAL, mem/PAL: against PAL's toy example, about ${ref_s} s and 1.2 GiB"
 echo "on this machine kind: PAL's figures, NOT measured in this run (goals:"
 echo "<= 0.1 and <= 0.05)."
