@@ -152,9 +152,11 @@ static void reap_orphans(pid_t pid)
 	}
 }
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
-	usage_die("usage: pal-peakmem [-i ms] [-o file] command [arg ...]");
+	fputs("usage: pal-peakmem [-i ms] [-o file] command [arg ...]\n",
+	      stderr);
+	exit(2);
 }
 
 int main(int argc, char **argv)
