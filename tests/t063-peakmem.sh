@@ -10,8 +10,8 @@ if ! [ -x "$PY" ]; then
 	test_skip 'pal-peakmem' "no $PY"
 	test_done
 fi
-# hold: 48 MiB resident for 1.5 s (the bytes are written, so resident).
-hold="$PY -c 'import time; b = b\"x\" * (48 << 20); time.sleep(1.5)'"
+# hold: 48 MiB resident for 3 s (the bytes are written, so resident).
+hold="$PY -c 'import time; b = b\"x\" * (48 << 20); time.sleep(3)'"
 # get KEY: the value of KEY in mem.out.
 get() { awk -v k="$1" '$1 == k { print $2 }' mem.out; }
 
@@ -34,7 +34,7 @@ test_expect_success 'one after the other: the sum is one of them' '
 '
 
 test_expect_success 'an orphan of the tree (its parent gone) is still counted' '
-	pal-peakmem -o mem.out sh -c "($hold & $hold &); sleep 1" &&
+	pal-peakmem -o mem.out sh -c "($hold & $hold &); sleep 2.5" &&
 	cat mem.out &&
 	test "$(get peak_pss_kb)" -ge $((2 * 48 * 1024))
 '
