@@ -3,10 +3,14 @@
 # munge), brought up on localhost by tests/slurm/up.sh in a directory of
 # its own; then srun -n 2 pal-label, and an sbatch job that runs mpirun -n 2
 # pal-label and srun --mpi=pmix -n 2 pal-train (and mpi-comm) inside its
-# allocation, each checked against a run without Slurm; then
-# tests/slurm/down.sh.  Every wait is bounded.  Needs root (slurmd starts a
-# job as its user); without slurm-wlm and munge it is skipped, unless
-# CI=true (tools/install-deps slurm installs them).
+# allocation, each checked against a run without Slurm; a campaign whose
+# stages launch with srun; examples/slurm's batch script submitted, then
+# submitted again (it resumes, labels nothing more), and a job of it
+# cancelled mid-campaign then submitted again (the same labels and models
+# as the job that was not); then tests/slurm/down.sh.  Every wait is
+# bounded.  Needs root (slurmd starts a job as its user); without
+# slurm-wlm and munge it is skipped, unless CI=true (tools/install-deps
+# slurm installs them).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -148,6 +152,79 @@ test_expect_success 'a campaign whose label and train stages launch with srun: t
 		cmp "$m" "srun-run/models/${m##*/}" || exit 1
 	done &&
 	test "$(ranks_label srun-run)" -eq 2
+'
+
+# examples/slurm: the batch script a user submits, at a small size (28
+# labels, 2 ranks per stage: sbatch --ntasks=2 over its #SBATCH line),
+# from a directory that holds it and its config, as a user would.
+mkdir ex
+cp "$TOP/examples/slurm/campaign.sbatch" "$TOP/examples/slurm/campaign.conf" ex/
+ex_opts='--quiet --budget 28 --set candidates=200 --set label.np=2 --set train.np=2 --set train.epochs=50'
+# ex_submit: sbatch the example in ex/ (PAL_CAMPAIGN from the caller),
+# wait for its job (bounded) and print its final state; its output is
+# ex/pal-campaign-ID.out, the id in ex/last-id.
+ex_submit() {
+	(cd ex && timeout 30 sbatch --parsable --ntasks=2 campaign.sbatch \
+		$ex_opts >last-id) &&
+	wait_job "$(cat ex/last-id)" 300
+}
+# label_lines DIR: the oracle calls that events.tsv records.
+label_lines() { awk -F '\t' '$3 == "label"' "$1/events.tsv" | wc -l; }
+
+test_expect_success 'examples/slurm: sbatch campaign.sbatch runs the campaign to its budget' '
+	state=$(ex_submit) &&
+	out=ex/pal-campaign-$(cat ex/last-id).out &&
+	cat "$out" &&
+	test "$state" = COMPLETED &&
+	test_grep "^starting the campaign in campaign\$" "$out" &&
+	grep -q "^stop=budget\$" ex/campaign/state &&
+	grep -q "^label.launcher = srun --mpi=pmix -n {np}\$" ex/campaign/config &&
+	test "$(pal-cat --columns id --to csv ex/campaign/labeled.pal | sed 1d |
+		sort -u | wc -l)" -eq 28 &&
+	test "$(label_lines ex/campaign)" -eq 28 &&
+	test "$(ranks_label ex/campaign)" -eq 2
+'
+
+test_expect_success 'examples/slurm: submitted again, it resumes and labels nothing more' '
+	cp ex/campaign/labeled.pal before.pal &&
+	ls ex/campaign/models >models-before &&
+	state=$(ex_submit) &&
+	out=ex/pal-campaign-$(cat ex/last-id).out &&
+	cat "$out" &&
+	test "$state" = COMPLETED &&
+	test_grep "^resuming the campaign in campaign\$" "$out" &&
+	cmp before.pal ex/campaign/labeled.pal &&
+	ls ex/campaign/models >models-after &&
+	test_cmp models-before models-after &&
+	test "$(label_lines ex/campaign)" -eq 28
+'
+
+test_expect_success 'examples/slurm: a job cancelled mid-campaign (as when its time runs out), submitted again, ends with the same labels and models' '
+	(cd ex && PAL_CAMPAIGN=cut timeout 30 sbatch --parsable --ntasks=2 \
+		campaign.sbatch $ex_opts >last-id) &&
+	id=$(cat ex/last-id) &&
+	i=0 &&
+	until test -d ex/cut/gen-0001; do
+		i=$((i + 1)) &&
+		if test $i -gt 600; then
+			echo "no generation 1 after 120 s"; scancel "$id"; exit 1
+		fi &&
+		sleep 0.2
+	done &&
+	scancel "$id" &&
+	state=$(wait_job "$id" 60) &&
+	test "$state" = CANCELLED &&
+	! grep -q "^stop=budget\$" ex/cut/state &&
+	state=$(PAL_CAMPAIGN=cut ex_submit) &&
+	cat "ex/pal-campaign-$(cat ex/last-id).out" &&
+	test "$state" = COMPLETED &&
+	test_grep "^resuming the campaign in cut\$" \
+		"ex/pal-campaign-$(cat ex/last-id).out" &&
+	grep -q "^stop=budget\$" ex/cut/state &&
+	cmp ex/campaign/labeled.pal ex/cut/labeled.pal &&
+	for m in ex/campaign/models/*.pal; do
+		cmp "$m" "ex/cut/models/${m##*/}" || exit 1
+	done
 '
 
 test_expect_success 'down.sh stops every daemon it started' '
