@@ -11,7 +11,9 @@
 # the bytes of a campaign on one node; and a node lost while the oracle
 # runs ends the stage with mpirun's message naming the node, after which
 # --resume on the nodes left, with a changed launcher and label.np,
-# finishes the campaign with no label lost or run again.  Then down.sh
+# finishes the campaign with no label lost or run again; a node cut off
+# the network mid-run is named by pal-label's heartbeat, and the journal
+# finishes the rows on the node left.  Then down.sh
 # removes the namespaces (and an exit trap does, on any failure).  Needs
 # root and ip netns; skipped without them, but for CI=true, where
 # iproute2 must be installed (tools/install-deps test).
@@ -224,6 +226,40 @@ test_expect_success 'a node lost while the oracle runs: the stage fails naming i
 	echo "$(wc -l <journaled) rows journaled before the loss, $(wc -l <again) calls after it" &&
 	comm -12 journaled again >both && test ! -s both &&
 	sort journaled again >all && test_cmp ids all
+'
+
+# A node cut off the network (its link down; its processes run on,
+# unreachable): pal-label's heartbeat names it, mpirun ends within
+# seconds (DIR/mca's TCP keepalive), and pal-label on the node left, with
+# the journal, runs only the rows that were not journaled.
+sed -e "s|/calls|/cut-calls|" -e 's|^exec|sleep 0.5; exec|' oracle.sh >cut.sh
+chmod +x cut.sh
+
+test_expect_success 'a node cut off mid-run: the heartbeat names it, the journal finishes the rows on the other' '
+	{ { on 1 mpirun $MCA --hostfile hostfile2 --map-by node -n 2 pal-label \
+		--heartbeat 2s --exec "$TRASH/cut.sh" --journal cut.journal \
+		-i cand.pal -o cut.pal </dev/null 2>cut.err; echo $? >rc; } & } &&
+	i=0 && while [ "$(cat cut-calls 2>/dev/null | wc -l)" -lt 5 ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || { echo "no calls"; exit 1; }; sleep 0.05
+	done &&
+	"$N/down.sh" --cut 2 "$CL" &&
+	t0=$(date +%s) && wait && t1=$(date +%s) &&
+	echo "mpirun ended $((t1 - t0)) s after the cut" && cat cut.err &&
+	test "$(cat rc)" = 1 &&
+	test_grep "^pal-label: rank 1 (host node2, pid [0-9]*) has not answered for [0-9.]* s (--heartbeat 2): stopped or hung; ending the job$" cut.err &&
+	test ! -e cut.pal &&
+	test $((t1 - t0)) -lt 30 &&
+	{ pal-cat --columns id --to csv cut.journal 2>/dev/null || :; } | sed 1d | sort >journaled &&
+	test -s journaled &&
+	n=$(wc -l <cut-calls) &&
+	on 1 pal-label --exec "$TRASH/cut.sh" --journal cut.journal -j 8 \
+		-i cand.pal -o cut.pal </dev/null &&
+	rows one.pal >want && rows cut.pal >got && test_cmp want got &&
+	sed "1,${n}d" cut-calls | sort >again &&
+	echo "$(wc -l <journaled) rows journaled before the cut, $(wc -l <again) calls after it" &&
+	comm -12 journaled again >both && test ! -s both &&
+	pal-cat --columns id --to csv cand.pal | sed 1d | sort >all-ids &&
+	sort journaled again >all && test_cmp all-ids all
 '
 
 test_expect_success 'down.sh: no namespace, process or address left' '

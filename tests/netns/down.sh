@@ -9,16 +9,22 @@
 #   tests/netns/down.sh DIR
 #   tests/netns/down.sh --node I DIR	only kill node I's processes (a
 #					node lost); its namespace stays
+#   tests/netns/down.sh --cut I DIR	only cut node I off the network
+#					(its link to the bridge down); its
+#					processes run on, unreachable
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
-only=
+only= cut=
 if [ "${1-}" = --node ]; then
 	only=$2
 	shift 2
+elif [ "${1-}" = --cut ]; then
+	cut=$2
+	shift 2
 fi
 if [ $# -ne 1 ]; then
-	echo "usage: down.sh [--node i] dir" >&2
+	echo "usage: down.sh [--node i | --cut i] dir" >&2
 	exit 2
 fi
 D=$1
@@ -42,7 +48,16 @@ kill_ns() {
 	done
 }
 
+if [ -n "$cut" ]; then
+	ip -n "$P-sw" link set "v$cut" down || exit 1
+	exit 0
+fi
 if [ -n "$only" ]; then
+	# The sleeper first, so that the node is down (tests/netns/rsh
+	# looks) before its commands are seen to die.
+	pid=$(cat "$D/node$only/pid" 2>/dev/null) &&
+		[ "$(ip netns identify "$pid" 2>/dev/null)" = "$P-n$only" ] &&
+		kill -KILL "$pid" 2>/dev/null
 	kill_ns "$P-n$only"
 	rm -f "$D/node$only/pid"
 	exit $status
