@@ -11,7 +11,7 @@
 #      scaling): wall time against ranks, speed-up and efficiency against
 #      the run at the first rank count of RANKS, in the same run;
 #   3. pal-predict rows per second on PREDICT_ROWS rows against ranks
-#      (the model of 2), speed-up against the first rank count.
+#      (the 2-member committee of 2.), speed-up against the first rank count.
 #
 # RANKS (default: 1, 2, 4, 8, 16 up to the number of cores, so "1 2" on a
 # 2-core machine) is the list of rank counts; a count above the cores runs
@@ -107,7 +107,7 @@ echo "(speed-up: the wall time at $r_first rank(s) / this one; eff: speed-up / (
 echo " wall time, mpirun's start-up and the reading of the rows included)"
 echo
 
-echo "3. pal-predict, $PREDICT_ROWS rows (x in 2-d), the model of 2"
+echo "3. pal-predict, $PREDICT_ROWS rows (x in 2-d), the 2-member committee of 2."
 pal-gen --method uniform --n "$PREDICT_ROWS" --bounds -5:10,0:15 -o cand.pal
 set -- $RANKS
 model=model-$1.pal
