@@ -44,12 +44,12 @@ case $2 in
 *) echo "up.sh: nodes: 1 to 9, not '$2'" >&2; exit 2 ;;
 esac
 N=$2
-mkdir -p "$1"
-D=$(cd "$1" && pwd)
+D=$(realpath -m "$1")
 case $D in
 /tmp | /tmp/*) echo "up.sh: '$D' is under /tmp, which the nodes do not see" >&2; exit 2 ;;
 *[!A-Za-z0-9/._+-]*) echo "up.sh: '$D': a path of letters, digits and /._+- only" >&2; exit 2 ;;
 esac
+mkdir -p "$D"
 here=$(cd "$(dirname "$0")" && pwd)
 PATH=$PATH:/usr/sbin:/sbin
 if [ -s "$D/prefix" ] && ip netns list | grep -q "^$(cat "$D/prefix")-"; then
@@ -75,6 +75,8 @@ while ip -o addr show | grep -q " 10\.231\.$X\." ||
 	X=$((X % 250 + 1))
 done
 P=pal$X
+# Whatever ends up.sh early (set -e included) takes down what it made.
+trap '[ $? -eq 0 ] || "$here/down.sh" "$D" >/dev/null 2>&1' EXIT
 echo "$P" >"$D/prefix"
 echo "10.231.$X.0/24" >"$D/net"
 echo "$N" >"$D/nodes"
