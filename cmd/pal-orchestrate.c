@@ -88,9 +88,12 @@ enum ktype { K_U64, K_NUM, K_STR, K_ENUM, K_BOOL, K_DUR };
  * A config key.  Keys of a stage (label.*, train.*) that name one of the
  * stage program's options (opt) are passed to it as --opt value, or as
  * --opt alone for a boolean that is yes; the rest drive the campaign.
- * stop: the key says when to stop (or, label.retry_failed, whether failed
- * oracle calls of the journal run again), and may change when a campaign
- * is resumed; every other key must stay as it was.
+ * stop: the key may change when a campaign is resumed, for it says when
+ * to stop, or (label.retry_failed) whether failed oracle calls of the
+ * journal run again, or only where and on how many processes a stage runs
+ * whose results do not depend on it (*.launcher, label.np, predict.np: a
+ * node lost, the campaign goes on with the others); every other key must
+ * stay as it was.
  */
 struct key {
 	const char *name;
@@ -134,8 +137,8 @@ static const struct key keys[] = {
 	{ "gen.temperature", K_NUM, "", NULL, "temperature", 0 },
 	{ "gen.friction", K_NUM, "", NULL, "friction", 0 },
 	/* pal-predict. */
-	{ "predict.np", K_U64, "1", "1:4096", NULL, 0 },
-	{ "predict.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },
+	{ "predict.np", K_U64, "1", "1:4096", NULL, 1 },
+	{ "predict.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 1 },
 	/* pal-select. */
 	{ "select.by", K_STR, "std", NULL, "by", 0 },
 	{ "select.diverse", K_BOOL, "no", NULL, "diverse", 0 },
@@ -145,8 +148,8 @@ static const struct key keys[] = {
 	{ "select.trust_lo", K_NUM, "", NULL, "trust-lo", 0 },
 	{ "select.trust_hi", K_NUM, "", NULL, "trust-hi", 0 },
 	/* pal-label. */
-	{ "label.np", K_U64, "1", "1:4096", NULL, 0 },
-	{ "label.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },
+	{ "label.np", K_U64, "1", "1:4096", NULL, 1 },
+	{ "label.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 1 },
 	{ "label.builtin", K_STR, "", NULL, "builtin", 0 },
 	{ "label.exec", K_STR, "", NULL, "exec", 0 },
 	{ "label.grad", K_BOOL, "no", NULL, "grad", 0 },
@@ -161,7 +164,7 @@ static const struct key keys[] = {
 	{ "label.keep_workdir", K_BOOL, "no", NULL, "keep-workdir", 0 },
 	/* pal-train. */
 	{ "train.np", K_U64, "1", "1:4096", NULL, 0 },
-	{ "train.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 0 },
+	{ "train.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 1 },
 	{ "train.model", K_ENUM, "", "mlp|gp", "model", 0 },
 	{ "train.members", K_U64, "", "1:1000000", "members", 0 },
 	{ "train.epochs", K_U64, "", "1:1000000000", "epochs", 0 },

@@ -5,7 +5,9 @@
 # during training), then resumed each time, a campaign ends with the
 # labeled set and models of a campaign never killed, byte for byte; and its
 # external oracle, which counts its calls in a file, was called no more
-# often than the labels plus the rows in flight at each kill.
+# often than the labels plus the rows in flight at each kill; and a
+# campaign resumed with other launchers and label.np, predict.np (not
+# train.np) is the same campaign.
 . "$(dirname "$0")/lib.sh"
 
 cat >oracle.sh <<'EOF'
@@ -113,5 +115,32 @@ test_expect_success 'a labeled set shorter than the state says is an error' '
 	must_fail 1 pal-orchestrate --quiet --resume s 2>err &&
 	test_grep "labeled.pal. is shorter than the state says: 100 bytes, not" err
 '
+
+# Where the stages run may change on --resume (a node lost, another
+# allocation): the launchers and the process counts of pal-label and
+# pal-predict, whose results do not depend on them; train.np stays, as
+# data-parallel training depends on the rank count.
+if command -v mpirun >/dev/null 2>&1; then
+test_expect_success 'resumed with other launchers and label.np, predict.np: the same campaign' '
+	export CALLS=$TRASH/calls.p &&
+	pal-orchestrate --quiet --config c.conf --budget 24 cp &&
+	test_grep "^stop=budget$" cp/state &&
+	must_fail 2 pal-orchestrate --quiet --resume --set train.np=2 cp 2>err &&
+	echo "pal-orchestrate: campaign of another config: train.np is '"'"'1'"'"' there, '"'"'2'"'"' here ($TRASH/cp/config)" >want &&
+	test_cmp want err &&
+	pal-orchestrate --quiet --resume --budget 40 --set label.np=2 \
+		--set "label.launcher=mpirun --bind-to none -n {np}" \
+		--set predict.np=2 --set "predict.launcher=mpirun -x PALX=1 -n {np}" \
+		--set "train.launcher=mpirun --bind-to none -n {np}" cp &&
+	same_as_ref cp &&
+	test_grep "^label.np = 2$" cp/config &&
+	test_grep "^label.launcher = mpirun --bind-to none -n {np}$" cp/config &&
+	test_grep "^predict.launcher = mpirun -x PALX=1 -n {np}$" cp/config &&
+	test "$(awk -F"\t" "\$3 == \"label\" { print \$4 }" cp/events.tsv | sort -u | tr "\n" " ")" = "0 1 " &&
+	sort -n calls.p >a && test_cmp ids.ref a
+'
+else
+	test_skip 'resumed with other launchers and label.np, predict.np' 'no mpirun'
+fi
 
 test_done
