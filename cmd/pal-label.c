@@ -246,7 +246,7 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 			break;
 		case OPT_INFLIGHT:
 			cl->inflight = (uint32_t)opt_u64("--inflight",
-							     optarg, 1, 1024);
+							     optarg, 0, 1024);
 			break;
 		case 'j':
 			cl->jobs = (uint32_t)opt_u64("-j", optarg, 1, 4096);

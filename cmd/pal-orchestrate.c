@@ -18,7 +18,9 @@
  * is written atomically after each append; a run that resumes cuts them
  * back to those sizes first, so an append cut in two is done again whole.
  *
- * Only the batch policy is written; stream is refused.
+ * Two policies: batch (a generation at a time: select, label, wait,
+ * train) and stream (one pal-label fed all the time through a FIFO, models
+ * trained in the background; its section says more).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,7 +61,7 @@ static const char options_text[] =
 	"      --config=FILE      read the campaign's config from FILE\n"
 	"      --dry-run          print the commands of the next generation and exit\n"
 	"  -h, --help             print this help and exit\n"
-	"      --policy=POLICY    batch (stream is not written yet)\n"
+	"      --policy=POLICY    batch (label, wait, train) or stream\n"
 	"      --quiet            print nothing but errors\n"
 	"      --report           write DIR/report.html and exit\n"
 	"      --resume           continue the campaign in DIR\n"
@@ -111,6 +114,9 @@ static const struct key keys[] = {
 	{ "budget", K_U64, "100", "1:1000000000", NULL, 1 },
 	{ "initial", K_U64, "20", "1:1000000000", NULL, 0 },
 	{ "batch", K_U64, "10", "1:1000000000", NULL, 0 },
+	/* stream: train a model after every `retrain` new labels (0: the
+	 * batch size); `batch` is the length of the queue. */
+	{ "retrain", K_U64, "0", "0:1000000000", NULL, 0 },
 	{ "candidates", K_U64, "1000", "1:1000000000", NULL, 0 },
 	{ "seed", K_U64, "1", "0:1000000000000", NULL, 0 },
 	{ "bounds", K_STR, "", NULL, NULL, 0 },
@@ -466,8 +472,10 @@ static char *config_text(const struct config *c, int with_stop)
 /* Cross-checks of the whole config, after every file and --set. */
 static void config_finish(const struct config *c)
 {
-	if (strcmp(cv(c, "policy"), "stream") == 0)
-		config_die("policy stream: not written yet (use batch)");
+	if (strcmp(cv(c, "policy"), "stream") == 0 &&
+	    strcmp(cv(c, "gen.walk"), "none") != 0)
+		config_die("gen.walk is for the batch policy: walkers move "
+			   "a generation at a time");
 	if (cd(c, "target_converged") > 1)
 		config_die("target_converged is a fraction, at most 1");
 	if (cd(c, "target_converged") > 0 && cd(c, "trust_lo") == 0)
@@ -580,6 +588,8 @@ struct state {
 	double val_rmse, mean_std;	/* of the last generation made */
 	double converged;		/* its fraction below trust_lo */
 	double label_s, train_s;	/* of the generation being made */
+	uint64_t round;			/* stream: the last round begun */
+	uint64_t trained;		/* stream: labels of the last model */
 	char stop[64];			/* why it stopped, "" if running */
 };
 
@@ -679,13 +689,16 @@ static void state_write(struct campaign *C)
 		 "labeled_bytes=%llu\nmetrics_bytes=%llu\nevents_bytes=%llu\n"
 		 "t_start=%.6f\nval_rmse=%.17g\nmean_std=%.17g\n"
 		 "converged=%.17g\n"
-		 "label_s=%.6f\ntrain_s=%.6f\nstop=%s\n",
+		 "label_s=%.6f\ntrain_s=%.6f\nround=%llu\ntrained=%llu\n"
+		 "stop=%s\n",
 		 (unsigned long long)s->generation, (long long)s->appended,
 		 (unsigned long long)s->labels, (unsigned long long)s->added,
 		 (unsigned long long)s->labeled_bytes,
 		 (unsigned long long)s->metrics_bytes,
 		 (unsigned long long)s->events_bytes, s->t_start, s->val_rmse,
-		 s->mean_std, s->converged, s->label_s, s->train_s, s->stop);
+		 s->mean_std, s->converged, s->label_s, s->train_s,
+		 (unsigned long long)s->round, (unsigned long long)s->trained,
+		 s->stop);
 	write_atomic(C, "state", buf);
 }
 
@@ -739,6 +752,10 @@ static void state_read(struct campaign *C)
 			s->label_s = strtod(v, NULL);
 		else if (!strcmp(line, "train_s"))
 			s->train_s = strtod(v, NULL);
+		else if (!strcmp(line, "round"))
+			s->round = strtoull(v, NULL, 10);
+		else if (!strcmp(line, "trained"))
+			s->trained = strtoull(v, NULL, 10);
 		else if (!strcmp(line, "stop"))
 			snprintf(s->stop, sizeof(s->stop), "%s", v);
 		else
@@ -748,7 +765,9 @@ static void state_read(struct campaign *C)
 	if (ferror(fp))
 		die_errno("cannot read '%s'", path);
 	fclose(fp);
-	if (seen != 15)
+	/* round and trained came with the stream policy: a state without
+	 * them is of a batch campaign made before. */
+	if (seen != 17 && seen != 15)
 		die("incomplete campaign state (%s)", path);
 	free(path);
 }
@@ -969,6 +988,11 @@ static void stage_opts(const struct campaign *C, struct sv *a,
 
 		if (!keys[i].opt || strncmp(keys[i].name, st, n) ||
 		    keys[i].name[n] != '.' || !*v)
+			continue;
+		/* A GP keeps no validation rows: its val_rmse is not
+		 * made. */
+		if (strcmp(keys[i].name, "train.val_frac") == 0 &&
+		    strcmp(cv(&C->cfg, "train.model"), "gp") == 0)
 			continue;
 		if (keys[i].type == K_BOOL) {
 			if (strcmp(v, "yes") == 0)
@@ -1193,7 +1217,8 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		stage_opts(C, a, "train");
 		sv_push(a, "--seed");
 		sv_pushf(a, "%llu", (unsigned long long)seed);
-		if (g > 0) {
+		/* A GP is fitted afresh: it has no weights to start from. */
+		if (g > 0 && strcmp(cv(c, "train.model"), "gp") != 0) {
 			sv_push(a, "--init");
 			sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
 				 (unsigned long long)(g - 1));
@@ -1744,6 +1769,1198 @@ static void generation(struct campaign *C)
 	state_write(C);
 }
 
+/* ---- the stream policy ----------------------------------------------- */
+
+/*
+ * The stream policy.  Generation 0 is made as in batch (the initial
+ * design, labeled, and model 0); then one pal-label runs for the rest of
+ * the campaign, reading rows from DIR/stream/queue.fifo and writing them
+ * labeled, as they finish, to DIR/stream/labeled.fifo.  The driver holds
+ * the queue (rows selected by the last round) and keeps the FIFO just full
+ * enough: at most two rows per oracle slot handed out and not back.  Each
+ * row is appended to DIR/stream/sent.pal (and forced to the disk) before
+ * it is written to the FIFO; each labeled row is appended to labeled.pal as
+ * it arrives.  After every `retrain` new labels a model is trained in the
+ * background on a copy of labeled.pal as it was (DIR/stream/train-NNNN.pal),
+ * warm-started from the last one; when it is ready, a round re-scores the
+ * queue: fresh candidates and the rows of the queue not yet handed out are
+ * predicted with the new model and selected again, and the rows that are
+ * not selected any more are dropped (PAL's dynamic oracle list).  A round
+ * also runs, with the model at hand, when the queue runs low.
+ *
+ * Resuming: labeled.pal is cut back to the state; the rows of sent.pal that
+ * are not in it are handed out first, exactly as they were, so that
+ * pal-label takes those its journal holds (DIR/stream/label.journal) and
+ * runs only the rows that were in flight.
+ */
+
+/* Rows with an id, an x, and the mean and std that chose them. */
+struct srows {
+	uint64_t n, cap;
+	uint32_t d, k;			/* widths of x and of mean, std */
+	uint64_t *id;
+	double *x, *mean, *sd, *t;	/* t: when handed out, 0: unknown */
+};
+
+static void srows_grow(struct srows *s, uint64_t n)
+{
+	if (n <= s->cap)
+		return;
+	s->cap = n > 2 * s->cap ? n : 2 * s->cap;
+	s->id = xrealloc(s->id, s->cap * sizeof(*s->id));
+	s->x = xrealloc(s->x, s->cap * (s->d ? s->d : 1) * sizeof(double));
+	s->mean = xrealloc(s->mean, s->cap * (s->k ? s->k : 1) *
+			   sizeof(double));
+	s->sd = xrealloc(s->sd, s->cap * (s->k ? s->k : 1) * sizeof(double));
+	s->t = xrealloc(s->t, s->cap * sizeof(double));
+}
+
+static void srows_free(struct srows *s)
+{
+	free(s->id);
+	free(s->x);
+	free(s->mean);
+	free(s->sd);
+	free(s->t);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Append row i of src to dst (same widths). */
+static void srows_copy(struct srows *dst, const struct srows *src,
+		       uint64_t i)
+{
+	uint64_t j = dst->n;
+
+	srows_grow(dst, j + 1);
+	dst->id[j] = src->id[i];
+	memcpy(dst->x + j * dst->d, src->x + i * src->d,
+	       dst->d * sizeof(double));
+	memcpy(dst->mean + j * dst->k, src->mean + i * src->k,
+	       dst->k * sizeof(double));
+	memcpy(dst->sd + j * dst->k, src->sd + i * src->k,
+	       dst->k * sizeof(double));
+	dst->t[j] = src->t[i];
+	dst->n++;
+}
+
+/* Read the rows of a stream's data frames (id, x; mean and std if there)
+ * into s, whose widths the first frame sets. */
+static void srows_frame(struct srows *s, const struct pal_frame *f,
+			const char *path)
+{
+	const struct pal_col *id = pal_col_find(f, "id"),
+		*x = pal_col_find(f, "x"), *m = pal_col_find(f, "mean"),
+		*sd = pal_col_find(f, "std");
+
+	if (f->kind != PAL_DATA)
+		return;
+	if (!id || !x)
+		die("no id or x column (%s)", path);
+	if (!s->d) {
+		s->d = x->width;
+		s->k = m && sd && m->width == sd->width ? m->width : 0;
+	}
+	if (x->width != s->d)
+		die("x of width %u, not %u (%s)", x->width, s->d, path);
+	srows_grow(s, s->n + f->nrows);
+	for (uint64_t r = 0; r < f->nrows; r++) {
+		uint64_t j = s->n++;
+
+		s->id[j] = (uint64_t)pal_col_value(id, r);
+		for (uint32_t c = 0; c < s->d; c++)
+			s->x[j * s->d + c] = pal_col_value(x, r * s->d + c);
+		for (uint32_t c = 0; c < s->k; c++) {
+			s->mean[j * s->k + c] = pal_col_value(m, r * s->k + c);
+			s->sd[j * s->k + c] = pal_col_value(sd, r * s->k + c);
+		}
+		s->t[j] = 0;
+	}
+}
+
+static void srows_frame_fn(void *arg, const struct pal_frame *f)
+{
+	struct srows *s = arg;
+
+	srows_frame(s, f, "a stream");
+}
+
+/* Rows [from, to) of s as one complete pal stream (id, x, and mean and
+ * std when with_pred), malloc'd, in *len bytes. */
+static void *srows_stream(const struct srows *s, uint64_t from, uint64_t to,
+			  int with_pred, size_t *len)
+{
+	struct pal_col cols[4];
+	struct pal_frame f;
+	struct pal_writer *w = pal_writer_mem("rows", 0);
+	void *buf;
+
+	if (!w)
+		die("out of memory");
+	memset(cols, 0, sizeof(cols));
+	memset(&f, 0, sizeof(f));
+	snprintf(cols[0].name, sizeof(cols[0].name), "id");
+	cols[0].dtype = PAL_U64;
+	cols[0].width = 1;
+	cols[0].data = s->id + from;
+	snprintf(cols[1].name, sizeof(cols[1].name), "x");
+	cols[1].dtype = PAL_F64;
+	cols[1].width = s->d;
+	cols[1].data = s->x + from * s->d;
+	f.ncols = 2;
+	if (with_pred && s->k) {
+		snprintf(cols[2].name, sizeof(cols[2].name), "mean");
+		cols[2].dtype = PAL_F64;
+		cols[2].width = s->k;
+		cols[2].data = s->mean + from * s->k;
+		snprintf(cols[3].name, sizeof(cols[3].name), "std");
+		cols[3].dtype = PAL_F64;
+		cols[3].width = s->k;
+		cols[3].data = s->sd + from * s->k;
+		f.ncols = 4;
+	}
+	f.kind = PAL_DATA;
+	f.nrows = to - from;
+	f.cols = cols;
+	if ((to > from && pal_write(w, &f) < 0) || pal_writer_finish(w) < 0)
+		die("%s", pal_writer_error(w)->msg);
+	buf = pal_writer_mem_take(w, len);
+	pal_writer_free(w);
+	return buf;
+}
+
+/* A set of ids: open addressing, for the rows handed out. */
+struct idset {
+	uint64_t *key;			/* id + 1; 0: empty */
+	uint64_t *val;
+	uint64_t n, cap;
+};
+
+static uint64_t id_hash(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int64_t idset_get(const struct idset *h, uint64_t id)
+{
+	if (!h->cap)
+		return -1;
+	for (uint64_t i = id_hash(id) & (h->cap - 1);; i = (i + 1) &
+	     (h->cap - 1)) {
+		if (h->key[i] == 0)
+			return -1;
+		if (h->key[i] == id + 1)
+			return (int64_t)h->val[i];
+	}
+}
+
+static void idset_put(struct idset *h, uint64_t id, uint64_t val)
+{
+	if (2 * (h->n + 1) > h->cap) {
+		struct idset g = { 0 };
+
+		g.cap = h->cap ? 2 * h->cap : 1024;
+		g.key = xcalloc(g.cap, sizeof(*g.key));
+		g.val = xcalloc(g.cap, sizeof(*g.val));
+		for (uint64_t i = 0; i < h->cap; i++)
+			if (h->key[i])
+				idset_put(&g, h->key[i] - 1, h->val[i]);
+		free(h->key);
+		free(h->val);
+		*h = g;
+	}
+	for (uint64_t i = id_hash(id) & (h->cap - 1);; i = (i + 1) &
+	     (h->cap - 1)) {
+		if (h->key[i] == id + 1) {
+			h->val[i] = val;
+			return;
+		}
+		if (h->key[i] == 0) {
+			h->key[i] = id + 1;
+			h->val[i] = val;
+			h->n++;
+			return;
+		}
+	}
+}
+
+static void idset_free(struct idset *h)
+{
+	free(h->key);
+	free(h->val);
+	memset(h, 0, sizeof(*h));
+}
+
+/* A stage running in the background. */
+struct job {
+	struct proc_child c;
+	int on;				/* running */
+	enum stage st;
+	char *log;
+	char name[64], where[64];
+	double t0;
+};
+
+/* The round's steps, in order. */
+enum rstep { R_GEN, R_CAT, R_PREDICT, R_SELECT, R_DONE };
+static const char *const rstep_name[] = { "gen", "cat", "predict",
+					  "select" };
+
+struct stream {
+	struct srows queue;		/* the last round's selection */
+	uint64_t qhead;			/* rows before it are handed out */
+	struct srows sent;		/* every row handed out */
+	struct idset sent_ix;		/* id -> index in sent */
+	struct idset labeled;		/* ids in labeled.pal */
+	uint64_t back;			/* rows of sent labeled */
+	int in_fd, out_fd;		/* the FIFOs */
+	struct pal_writer *in_w;
+	struct pal_reader *out_r;
+	int in_ending, in_closed, out_eof;	/* the end frame written, the
+						 * FIFO closed, the end read */
+	struct job label, round, train;
+	uint64_t round_no;		/* the round running or last run */
+	int rstep;
+	uint64_t round_model;		/* the model the round uses */
+	uint64_t model_latest;		/* the last model made */
+	int round_empty;		/* the last round selected nothing */
+	const char *stopping;		/* why, once the stream winds down */
+	uint64_t slots;			/* oracle calls at once */
+	uint64_t train_labels;		/* labels of the training running */
+	/* Figures, between models. */
+	struct figures pros, pros_train; /* prospective: arrived, in training */
+	double busy, win_t0;		/* oracle busy seconds since win_t0 */
+	double fig_sum, fig_n, fig_lo, fig_lo_rows;	/* the last round */
+	uint64_t dropped;
+	double t_begin;			/* when this run's stream began */
+	uint64_t back_here;		/* rows back since */
+	double round_s;			/* how long the last round took */
+	double round_t0;
+};
+
+static void job_start(struct campaign *C, struct job *j, struct sv *a,
+		      const char *log, const char *name, const char *where,
+		      int fd_in, int fd_out)
+{
+	struct proc_spec spec;
+	struct pal_error err;
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("cannot create the log '%s'", log);
+	if (devnull < 0)
+		die_errno("cannot open /dev/null");
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = a->v;
+	spec.fd_in = fd_in >= 0 ? fd_in : devnull;
+	spec.fd_out = fd_out >= 0 ? fd_out : fd;
+	spec.fd_err = fd;
+	j->t0 = pal_clock_wall();
+	if (proc_start(&j->c, &spec, &err) != 0)
+		die("%s: %s", name, err.msg);
+	close(fd);
+	close(devnull);
+	j->on = 1;
+	free(j->log);
+	j->log = xstrdup(log);
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	snprintf(j->where, sizeof(j->where), "%s", where);
+	(void)C;
+}
+
+/* Whether j has ended; a failure stops the campaign, as run_cmd's. */
+static int job_done(struct campaign *C, struct job *j)
+{
+	int ws;
+
+	if (!j->on || !proc_poll(&j->c))
+		return 0;
+	j->on = 0;
+	ws = j->c.wstatus;
+	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+		char how[64];
+
+		if (WIFSIGNALED(ws))
+			snprintf(how, sizeof(how), "killed by signal %d",
+				 WTERMSIG(ws));
+		else
+			snprintf(how, sizeof(how), "exit status %d",
+				 WEXITSTATUS(ws));
+		progress_end(&C->prog);
+		warnx("%s failed (%s: %s; %s); the campaign stops, resumable "
+		      "with --resume; the end of its log:", j->name, j->where,
+		      how, j->log);
+		print_tail(j->log);
+		exit(PAL_EXIT_DATA);
+	}
+	return 1;
+}
+
+static void job_event(struct campaign *C, const struct job *j,
+		      const char *st, uint64_t rows)
+{
+	char ev[512];
+	size_t len = 0;
+	double t1 = pal_clock_wall();
+
+	event(C, j->t0, t1, st, -1, rows, 0, 0, t1 - j->t0, ev, sizeof(ev),
+	      &len);
+	append_text(C, "events.tsv", ev, &C->st.events_bytes);
+}
+
+/* The command of step st of round r into a, its output into *out. */
+static void round_cmd(struct campaign *C, struct stream *S, int st,
+		      uint64_t r, int resolve, struct sv *a, char **out)
+{
+	const struct config *c = &C->cfg;
+	char rd[64];
+
+	snprintf(rd, sizeof(rd), "stream/round-%04llu",
+		 (unsigned long long)r);
+	switch (st) {
+	case R_GEN:
+		prog(a, "pal-gen", resolve);
+		sv_push(a, "--quiet");
+		sv_push(a, "--method");
+		sv_push(a, cv(c, "gen.method"));
+		sv_push(a, "--n");
+		sv_push(a, cv(c, "candidates"));
+		design_box(C, a);
+		sv_push(a, "--seed");
+		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "seed") + r));
+		sv_push(a, "--start-id");
+		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "initial") +
+			 (r - 1) * cu(c, "candidates")));
+		*out = pathf(C, "%s/fresh.pal", rd);
+		break;
+	case R_CAT:
+		/* The fresh candidates, and the queue not handed out. */
+		prog(a, "pal-cat", resolve);
+		sv_push(a, "--quiet");
+		sv_pushf(a, "%s/%s/fresh.pal", C->dir, rd);
+		sv_pushf(a, "%s/%s/queue.pal", C->dir, rd);
+		*out = pathf(C, "%s/candidates.pal", rd);
+		break;
+	case R_PREDICT:
+		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
+		prog(a, "pal-predict", resolve);
+		sv_push(a, "--quiet");
+		sv_push(a, "--model");
+		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
+			 (unsigned long long)(S ? S->round_model :
+					      C->st.generation - 1));
+		sv_push(a, "-i");
+		sv_pushf(a, "%s/%s/candidates.pal", C->dir, rd);
+		*out = pathf(C, "%s/predicted.pal", rd);
+		break;
+	default:
+		prog(a, "pal-select", resolve);
+		sv_push(a, "--quiet");
+		sv_push(a, "--top");
+		sv_push(a, cv(c, "batch"));
+		stage_opts(C, a, "select");
+		sv_push(a, "--seed");
+		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "seed") + r));
+		sv_push(a, "-i");
+		sv_pushf(a, "%s/%s/predicted.pal", C->dir, rd);
+		*out = pathf(C, "%s/selected.pal", rd);
+		break;
+	}
+	sv_push(a, "-o");
+	sv_push(a, *out);
+}
+
+/* The command of the stream's pal-label. */
+static void stream_label_cmd(struct campaign *C, int resolve, struct sv *a)
+{
+	const struct config *c = &C->cfg;
+
+	launcher(C, a, "label", cu(c, "label.np"), resolve);
+	prog(a, "pal-label", resolve);
+	sv_push(a, "--quiet");
+	stage_opts(C, a, "label");
+	if (*cv(c, "label.workdir")) {
+		const char *w = cv(c, "label.workdir");
+
+		sv_push(a, "--workdir");
+		if (*w == '/')
+			sv_push(a, w);
+		else
+			sv_pushf(a, "%s/%s", C->dir, w);
+	}
+	sv_push(a, "--seed");
+	sv_push(a, cv(c, "seed"));
+	/* Rows wait in the driver's queue, where a new model may drop
+	 * them, not at the ranks. */
+	sv_push(a, "--inflight");
+	sv_push(a, "0");
+	sv_push(a, "--journal");
+	sv_pushf(a, "%s/stream/label.journal", C->dir);
+	sv_push(a, "-i");
+	sv_pushf(a, "%s/stream/queue.fifo", C->dir);
+	sv_push(a, "-o");
+	sv_pushf(a, "%s/stream/labeled.fifo", C->dir);
+}
+
+/* The command that trains model g on stream/train-g.pal. */
+static void stream_train_cmd(struct campaign *C, uint64_t g, int resolve,
+			     struct sv *a, char **out)
+{
+	const struct config *c = &C->cfg;
+
+	launcher(C, a, "train", cu(c, "train.np"), resolve);
+	prog(a, "pal-train", resolve);
+	sv_push(a, "--quiet");
+	stage_opts(C, a, "train");
+	sv_push(a, "--seed");
+	sv_push(a, cv(c, "seed"));
+	if (strcmp(cv(c, "train.model"), "gp") != 0) {
+		sv_push(a, "--init");
+		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
+			 (unsigned long long)(g - 1));
+	}
+	sv_push(a, "-i");
+	sv_pushf(a, "%s/stream/train-%04llu.pal", C->dir,
+		 (unsigned long long)g);
+	*out = pathf(C, "models/gen-%04llu.pal", (unsigned long long)g);
+	sv_push(a, "-o");
+	sv_push(a, *out);
+}
+
+/* Start step S->rstep of the round, or end it (the queue from its
+ * selection). */
+static void round_step(struct campaign *C, struct stream *S)
+{
+	struct sv a = { 0 };
+	char *out, *log, where[64];
+
+	if (S->rstep == R_DONE) {
+		struct srows sel = { 0 };
+		struct figures P = { 0 };
+		uint64_t kept = 0;
+		char *path = pathf(C, "stream/round-%04llu/selected.pal",
+				   (unsigned long long)S->round_no);
+
+		read_stream(path, srows_frame_fn, &sel);
+		free(path);
+		/* The new queue: the selection, less what went out while the
+		 * round ran. */
+		sel.d = sel.d ? sel.d : S->queue.d;
+		S->dropped += S->queue.n - S->qhead;
+		srows_free(&S->queue);
+		S->queue.d = sel.d;
+		S->queue.k = sel.k;
+		for (uint64_t i = 0; i < sel.n; i++)
+			if (idset_get(&S->sent_ix, sel.id[i]) < 0) {
+				srows_copy(&S->queue, &sel, i);
+				kept++;
+			}
+		/* Those of the old queue selected again were not dropped. */
+		S->dropped -= kept < S->dropped ? kept : S->dropped;
+		S->qhead = 0;
+		S->round_empty = sel.n == 0;
+		srows_free(&sel);
+		P.trust_lo = cd(&C->cfg, "trust_lo");
+		path = pathf(C, "stream/round-%04llu/predicted.pal",
+			     (unsigned long long)S->round_no);
+		read_stream(path, fig_pred, &P);
+		free(path);
+		S->fig_sum = P.sum;
+		S->fig_n = P.n;
+		S->fig_lo = P.lo;
+		S->fig_lo_rows = P.lo_rows;
+		S->round_s = pal_clock_wall() - S->round_t0;
+		S->round.t0 = S->round_t0;
+		job_event(C, &S->round, "rescore", S->queue.n);
+		return;
+	}
+	if (S->rstep == R_CAT) {
+		/* The queue not handed out, for the round to score again. */
+		size_t len;
+		void *buf = srows_stream(&S->queue, S->qhead, S->queue.n, 0,
+					 &len);
+		char *p = pathf(C, "stream/round-%04llu/queue.pal",
+				(unsigned long long)S->round_no);
+		char *tmp = pathf(C, "stream/round-%04llu/queue.pal.tmp",
+				  (unsigned long long)S->round_no);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644);
+
+		if (fd < 0)
+			die_errno("cannot create '%s'", tmp);
+		if (write(fd, buf, len) != (ssize_t)len || close(fd) != 0)
+			die_errno("cannot write '%s'", tmp);
+		if (rename(tmp, p) != 0)
+			die_errno("cannot rename '%s' to '%s'", tmp, p);
+		free(p);
+		free(tmp);
+		free(buf);
+	}
+	round_cmd(C, S, S->rstep, S->round_no, 1, &a, &out);
+	log = pathf(C, "logs/%s-r%04llu.err", rstep_name[S->rstep],
+		    (unsigned long long)S->round_no);
+	snprintf(where, sizeof(where), "round %llu",
+		 (unsigned long long)S->round_no);
+	job_start(C, &S->round, &a, log, rstep_name[S->rstep], where, -1, -1);
+	sv_free(&a);
+	free(out);
+	free(log);
+}
+
+static void round_start(struct campaign *C, struct stream *S)
+{
+	char *rd;
+
+	S->round_no = ++C->st.round;
+	state_write(C);
+	rd = pathf(C, "stream/round-%04llu", (unsigned long long)S->round_no);
+	if (mkdir(rd, 0755) != 0 && errno != EEXIST)
+		die_errno("cannot create '%s'", rd);
+	free(rd);
+	S->round_model = S->model_latest;
+	S->round_t0 = pal_clock_wall();
+	S->rstep = R_GEN;
+	round_step(C, S);
+}
+
+/* Copy labeled.pal as the state has it to stream/train-g.pal, and start
+ * training model g on it. */
+static void train_start(struct campaign *C, struct stream *S)
+{
+	uint64_t g = C->st.generation;
+	char *src = pathf(C, "labeled.pal");
+	char *dst = pathf(C, "stream/train-%04llu.pal", (unsigned long long)g);
+	char *tmp = pathf(C, "stream/train-%04llu.pal.tmp",
+			  (unsigned long long)g);
+	char *out, *log, where[64];
+	struct sv a = { 0 };
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	uint64_t left = C->st.labeled_bytes;
+	char buf[1 << 16];
+
+	if (in < 0)
+		die_errno("cannot open '%s'", src);
+	if (fd < 0)
+		die_errno("cannot create '%s'", tmp);
+	while (left) {
+		ssize_t n = read(in, buf, left < sizeof(buf) ? left :
+				 sizeof(buf));
+
+		if (n <= 0)
+			die_errno("cannot read '%s'", src);
+		if (write(fd, buf, (size_t)n) != n)
+			die_errno("cannot write '%s'", tmp);
+		left -= (uint64_t)n;
+	}
+	close(in);
+	if (close(fd) != 0 || rename(tmp, dst) != 0)
+		die_errno("cannot write '%s'", dst);
+	S->train_labels = C->st.labels;
+	S->pros_train = S->pros;
+	memset(&S->pros, 0, sizeof(S->pros));
+	stream_train_cmd(C, g, 1, &a, &out);
+	log = pathf(C, "logs/train-g%04llu.err", (unsigned long long)g);
+	snprintf(where, sizeof(where), "generation %llu",
+		 (unsigned long long)g);
+	job_start(C, &S->train, &a, log, "train", where, -1, -1);
+	sv_free(&a);
+	free(out);
+	free(log);
+	free(src);
+	free(dst);
+	free(tmp);
+}
+
+/* Why the stream stops taking new rows after a model, or NULL. */
+static const char *stream_stop(const struct campaign *C)
+{
+	const struct config *c = &C->cfg;
+	const struct state *s = &C->st;
+	double t;
+
+	if (s->labels >= cu(c, "budget"))
+		return "budget";
+	if (cu(c, "iterations") && s->generation > cu(c, "iterations"))
+		return "iterations";
+	t = cd(c, "target_val_rmse");
+	if (t > 0 && s->val_rmse <= t)
+		return "target_val_rmse";
+	t = cd(c, "target_mean_std");
+	if (t > 0 && s->mean_std <= t)
+		return "target_mean_std";
+	t = cd(c, "target_converged");
+	if (t > 0 && s->converged >= t)
+		return "converged";
+	t = cd(c, "wall_time");
+	if (t > 0 && pal_clock_wall() - s->t_start >= t)
+		return "wall_time";
+	return NULL;
+}
+
+/* Model g is ready: its figures in metrics.tsv, the state on. */
+static void model_done(struct campaign *C, struct stream *S)
+{
+	uint64_t g = C->st.generation;
+	struct figures M = { 0 };
+	const struct figures *L = &S->pros_train;
+	char *path = pathf(C, "models/gen-%04llu.pal", (unsigned long long)g);
+	char line[1024], v[9][32];
+	double now = pal_clock_wall(), span = now - S->win_t0;
+
+	M.val = NAN;
+	read_stream(path, fig_model, &M);
+	free(path);
+	job_event(C, &S->train, "train", S->train_labels);
+	C->st.val_rmse = M.val;
+	C->st.mean_std = S->fig_n ? S->fig_sum / S->fig_n : NAN;
+	C->st.converged = S->fig_lo_rows && cd(&C->cfg, "trust_lo") > 0 ?
+		S->fig_lo / S->fig_lo_rows : NAN;
+	fmt_num(v[0], 32, now - C->st.t_start);
+	fmt_num(v[1], 32, now - S->train.t0);
+	fmt_num(v[2], 32, span);
+	fmt_num(v[3], 32, M.val);
+	fmt_num(v[4], 32, C->st.mean_std);
+	fmt_num(v[5], 32, L->ne ? sqrt(L->se / L->ne) : NAN);
+	fmt_num(v[6], 32, L->nz ? L->az / L->nz : NAN);
+	fmt_num(v[7], 32, L->nz ? L->w2 / L->nz : NAN);
+	fmt_num(v[8], 32, span > 0 ? S->busy / (span * (double)S->slots) :
+		NAN);
+	{
+		char conv[32];
+
+		fmt_num(conv, 32, C->st.converged);
+		snprintf(line, sizeof(line),
+			 "%llu\t%llu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			 (unsigned long long)g,
+			 (unsigned long long)S->train_labels, v[0], v[1],
+			 v[2], v[3], v[4], v[5], v[6], v[7], v[8], conv);
+	}
+	append_text(C, "metrics.tsv", line, &C->st.metrics_bytes);
+	S->busy = 0;
+	S->win_t0 = now;
+	S->model_latest = g;
+	C->st.trained = S->train_labels;
+	C->st.generation = g + 1;
+	state_write(C);
+	if (!C->quiet) {
+		progress_end(&C->prog);
+		fprintf(stderr, "pal-orchestrate: model %llu: %llu labels "
+			"(%llu of %llu in), val_rmse %s, mean_std %s, "
+			"prosp_rmse %s, busy %s\n", (unsigned long long)g,
+			(unsigned long long)S->train_labels,
+			(unsigned long long)C->st.labels,
+			(unsigned long long)cu(&C->cfg, "budget"), v[3], v[4],
+			v[5], v[8]);
+		progress_start(&C->prog, PROGRESS_AUTO, "labels", -1);
+		C->prog.total = cu(&C->cfg, "budget");
+		C->prog.note = C->note;
+	}
+}
+
+/* Take the labeled rows pal-label wrote: labeled.pal, events, figures. */
+static void take_labeled(struct campaign *C, struct stream *S,
+			 const struct pal_frame *f)
+{
+	const struct pal_col *id = pal_col_find(f, "id"),
+		*y = pal_col_find(f, "y"), *st = pal_col_find(f, "status"),
+		*t0 = pal_col_find(f, "t_start"), *t1 = pal_col_find(f, "t_end"),
+		*rk = pal_col_find(f, "rank");
+	const char *keep[] = { "id", "x", "y", "grad", "status" };
+	struct pal_col cols[5];
+	struct pal_frame out;
+	struct pal_writer *w;
+	char *ev = NULL;
+	size_t evlen = 0, evcap = 0, len;
+	void *buf;
+
+	if (f->kind != PAL_DATA || f->nrows == 0)
+		return;
+	if (!id || !y || !st)
+		die("pal-label wrote rows without id, y or status (%s/stream/"
+		    "labeled.fifo)", C->dir);
+	memset(&out, 0, sizeof(out));
+	out.kind = PAL_DATA;
+	out.nrows = f->nrows;
+	out.cols = cols;
+	for (size_t i = 0; i < 5; i++) {
+		const struct pal_col *c = pal_col_find(f, keep[i]);
+
+		if (c)
+			cols[out.ncols++] = *c;
+	}
+	for (uint64_t r = 0; r < f->nrows; r++) {
+		uint64_t rid = (uint64_t)pal_col_value(id, r);
+		int64_t i = idset_get(&S->sent_ix, rid);
+		double a = t0 ? pal_col_value(t0, r) : 0;
+		double b = t1 ? pal_col_value(t1, r) : 0;
+
+		if (i < 0)
+			die("pal-label wrote row %llu, which was not handed "
+			    "to it (%s/stream/labeled.fifo)",
+			    (unsigned long long)rid, C->dir);
+		if (idset_get(&S->labeled, rid) >= 0)
+			die("pal-label wrote row %llu twice (%s/stream/"
+			    "labeled.fifo)", (unsigned long long)rid, C->dir);
+		idset_put(&S->labeled, rid, 1);
+		S->back++;
+		S->back_here++;
+		if (evlen + 256 > evcap) {
+			evcap = 2 * evcap + 4096;
+			ev = xrealloc(ev, evcap);
+		}
+		event(C, a, b, "label", rk ? (int)pal_col_value(rk, r) : 0, 1,
+		      rid, S->sent.t[i] > 0 && a > S->sent.t[i] ?
+		      a - S->sent.t[i] : 0, b - a, ev, evcap, &evlen);
+		/* Busy within the window since the last model. */
+		if (b > a && b > S->win_t0)
+			S->busy += b - (a > S->win_t0 ? a : S->win_t0);
+		/* Prospective: the model that chose the row, on it. */
+		if (pal_col_value(st, r) != 0 || S->sent.k != y->width)
+			continue;
+		for (uint32_t k = 0; k < y->width; k++) {
+			double e = pal_col_value(y, r * y->width + k) -
+				S->sent.mean[(uint64_t)i * S->sent.k + k];
+			double sd = S->sent.sd[(uint64_t)i * S->sent.k + k];
+
+			if (!isfinite(e))
+				continue;
+			S->pros.se += e * e;
+			S->pros.ne++;
+			if (sd > 0) {
+				S->pros.az += fabs(e / sd);
+				S->pros.w2 += fabs(e / sd) <= 2;
+				S->pros.nz++;
+			}
+		}
+	}
+	w = pal_writer_mem("labeled rows", 0);
+	if (!w)
+		die("out of memory");
+	if (pal_write(w, &out) < 0 || pal_writer_finish(w) < 0)
+		die("%s", pal_writer_error(w)->msg);
+	buf = pal_writer_mem_take(w, &len);
+	pal_writer_free(w);
+	/* The events, the rows, then the state that counts them. */
+	append_file(C, "events.tsv", ev, evlen, &C->st.events_bytes);
+	append_file(C, "labeled.pal", buf, len, &C->st.labeled_bytes);
+	C->st.labels += f->nrows;
+	C->st.added += f->nrows;
+	state_write(C);
+	C->prog.done = C->st.labels;
+	free(buf);
+	free(ev);
+}
+
+/* Write rows idx[0..n) of S->sent (id and x) to pal-label's FIFO. */
+static void send_rows(struct campaign *C, struct stream *S,
+		      const uint64_t *idx, uint64_t n)
+{
+	struct srows t = { .d = S->sent.d, .k = S->sent.k };
+
+	for (uint64_t i = 0; i < n; i++)
+		srows_copy(&t, &S->sent, idx[i]);
+	/* One frame, no end: the FIFO's stream ends when the driver closes
+	 * it.  Written whole, so that pal-label never waits inside a
+	 * frame. */
+	{
+		struct pal_col cols[2];
+		struct pal_frame f;
+
+		memset(cols, 0, sizeof(cols));
+		memset(&f, 0, sizeof(f));
+		snprintf(cols[0].name, sizeof(cols[0].name), "id");
+		cols[0].dtype = PAL_U64;
+		cols[0].width = 1;
+		cols[0].data = t.id;
+		snprintf(cols[1].name, sizeof(cols[1].name), "x");
+		cols[1].dtype = PAL_F64;
+		cols[1].width = t.d;
+		cols[1].data = t.x;
+		f.kind = PAL_DATA;
+		f.nrows = t.n;
+		f.ncols = 2;
+		f.cols = cols;
+		if (pal_write(S->in_w, &f) < 0 || pal_writer_flush(S->in_w) < 0)
+			die("cannot hand rows to pal-label: %s",
+			    pal_writer_error(S->in_w)->msg);
+	}
+	srows_free(&t);
+	(void)C;
+}
+
+/* Rows that may go out now: two per oracle slot in flight at most, and
+ * no more than the budget leaves. */
+static uint64_t room(const struct campaign *C, const struct stream *S)
+{
+	uint64_t budget = cu(&C->cfg, "budget");
+	uint64_t out = S->sent.n - S->back, n = 2 * S->slots;
+
+	n = n > out ? n - out : 0;
+	if (C->st.labels + out + n > budget)
+		n = budget > C->st.labels + out ? budget - C->st.labels - out :
+			0;
+	return n;
+}
+
+/* Hand rows of the queue to pal-label: to sent.pal, forced to the disk,
+ * then to the FIFO.  Returns whether any went. */
+static int feed(struct campaign *C, struct stream *S)
+{
+	uint64_t n = S->queue.n - S->qhead, first = S->sent.n, *idx;
+	double now = pal_clock_wall();
+	size_t len;
+	void *buf;
+	char *path;
+	int fd;
+
+	if (S->in_ending || S->stopping)
+		return 0;
+	if (n > room(C, S))
+		n = room(C, S);
+	if (n == 0)
+		return 0;
+	if (!S->sent.d) {
+		S->sent.d = S->queue.d;
+		S->sent.k = S->queue.k;
+	}
+	idx = xmalloc(n * sizeof(*idx));
+	for (uint64_t i = 0; i < n; i++) {
+		S->queue.t[S->qhead + i] = now;
+		idset_put(&S->sent_ix, S->queue.id[S->qhead + i], S->sent.n);
+		idx[i] = S->sent.n;
+		srows_copy(&S->sent, &S->queue, S->qhead + i);
+	}
+	S->qhead += n;
+	buf = srows_stream(&S->sent, first, S->sent.n, 1, &len);
+	path = pathf(C, "stream/sent.pal");
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len ||
+	    fdatasync(fd) != 0 || close(fd) != 0)
+		die_errno("cannot append to '%s'", path);
+	free(path);
+	free(buf);
+	test_point();
+	send_rows(C, S, idx, n);
+	free(idx);
+	return 1;
+}
+
+/* The rows of stream/sent.pal, into S->sent; a torn last append (a crash
+ * before its rows went to the FIFO) is cut off by writing the file again
+ * from the rows read. */
+static void load_sent(struct campaign *C, struct stream *S)
+{
+	char *path = pathf(C, "stream/sent.pal");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pal_reader *r;
+	const struct pal_frame *f;
+	int rc;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			die_errno("cannot open '%s'", path);
+		write_atomic(C, "stream/sent.pal", "");
+		free(path);
+		return;
+	}
+	r = pal_reader_fd(fd, path);
+	if (!r)
+		die("out of memory");
+	while ((rc = pal_read(r, &f)) == 1)
+		srows_frame(&S->sent, f, path);
+	if (rc < 0) {
+		size_t len;
+		void *buf = srows_stream(&S->sent, 0, S->sent.n, 1, &len);
+		char *tmp = pathf(C, "stream/sent.pal.tmp");
+		int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			       0644);
+
+		warnx("%s; its rows up to there are kept (a driver killed as "
+		      "it wrote them)", pal_reader_error(r)->msg);
+		if (out < 0 || write(out, buf, len) != (ssize_t)len ||
+		    fsync(out) != 0 || close(out) != 0 || rename(tmp, path))
+			die_errno("cannot write '%s'", path);
+		fsync_dir(C->dir);
+		free(tmp);
+		free(buf);
+	}
+	pal_reader_free(r);
+	close(fd);
+	for (uint64_t i = 0; i < S->sent.n; i++)
+		idset_put(&S->sent_ix, S->sent.id[i], i);
+	free(path);
+}
+
+static void labeled_id(void *arg, const struct pal_frame *f)
+{
+	struct idset *h = arg;
+	const struct pal_col *id = pal_col_find(f, "id");
+
+	if (f->kind != PAL_DATA || !id)
+		return;
+	for (uint64_t r = 0; r < f->nrows; r++)
+		idset_put(h, (uint64_t)pal_col_value(id, r), 1);
+}
+
+static void make_fifo(struct campaign *C, const char *name)
+{
+	char *path = pathf(C, "stream/%s", name);
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		die_errno("cannot remove '%s'", path);
+	if (mkfifo(path, 0600) != 0)
+		die_errno("cannot make the FIFO '%s'", path);
+	free(path);
+}
+
+/* Start pal-label on the FIFOs. */
+static void label_start(struct campaign *C, struct stream *S)
+{
+	struct sv a = { 0 };
+	char *in = pathf(C, "stream/queue.fifo");
+	char *out = pathf(C, "stream/labeled.fifo");
+	char *log = pathf(C, "logs/label-stream.err");
+
+	make_fifo(C, "queue.fifo");
+	make_fifo(C, "labeled.fifo");
+	/* Ours first, so that neither open waits for the other side: the
+	 * queue read-write (it ends when we close it), the labeled rows
+	 * without waiting for a writer. */
+	S->in_fd = open(in, O_RDWR | O_CLOEXEC);
+	S->out_fd = open(out, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (S->in_fd < 0 || S->out_fd < 0)
+		die_errno("cannot open the FIFOs in %s/stream", C->dir);
+	if (fcntl(S->out_fd, F_SETFL, 0) != 0)
+		die_errno("cannot set up '%s'", out);
+	S->in_w = pal_writer_fd(S->in_fd, in, 0);
+	S->out_r = pal_reader_fd(S->out_fd, out);
+	if (!S->in_w || !S->out_r)
+		die("out of memory");
+	stream_label_cmd(C, 1, &a);
+	job_start(C, &S->label, &a, log, "label", "the stream", -1, -1);
+	sv_free(&a);
+	free(in);
+	free(out);
+	free(log);
+}
+
+/* After a stage in the background ended: the next step of its round. */
+static void round_next(struct campaign *C, struct stream *S)
+{
+	job_event(C, &S->round, rstep_name[S->rstep], 0);
+	S->rstep++;
+	round_step(C, S);
+}
+
+/* Rows the oracles take while a round runs, as measured so far. */
+static double low_water(const struct stream *S)
+{
+	double t = pal_clock_wall() - S->t_begin;
+
+	if (t <= 0 || S->round_s <= 0)
+		return 0;
+	return 1.5 * (double)S->back_here / t * S->round_s;
+}
+
+/*
+ * The stream, from generation 1 to a stop: returns why it stopped.
+ */
+static const char *stream_run(struct campaign *C)
+{
+	struct stream S;
+	uint64_t budget = cu(&C->cfg, "budget");
+	uint64_t R = cu(&C->cfg, "retrain") ? cu(&C->cfg, "retrain") :
+		cu(&C->cfg, "batch");
+	uint64_t *redo = NULL, nredo = 0;
+	int rescore = 0;
+	char *path;
+
+	memset(&S, 0, sizeof(S));
+	S.in_fd = S.out_fd = -1;
+	S.slots = cu(&C->cfg, "label.np") * (*cv(&C->cfg, "label.jobs") ?
+					     cu(&C->cfg, "label.jobs") : 1);
+	path = pathf(C, "stream");
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		die_errno("cannot create '%s'", path);
+	free(path);
+	if (C->st.round == 0 && C->st.trained == 0) {
+		C->st.trained = C->st.labels;
+		state_write(C);
+	}
+	/* A model made but not counted (killed there): made again. */
+	path = pathf(C, "models/gen-%04llu.pal",
+		     (unsigned long long)C->st.generation);
+	if (unlink(path) != 0 && errno != ENOENT)
+		die_errno("cannot remove '%s'", path);
+	free(path);
+	S.model_latest = C->st.generation - 1;
+	load_sent(C, &S);
+	path = pathf(C, "labeled.pal");
+	read_stream(path, labeled_id, &S.labeled);
+	free(path);
+	redo = xmalloc((S.sent.n + 1) * sizeof(*redo));
+	for (uint64_t i = 0; i < S.sent.n; i++)
+		if (idset_get(&S.labeled, S.sent.id[i]) >= 0)
+			S.back++;
+		else
+			redo[nredo++] = i;
+	S.queue.d = S.sent.d;
+	S.queue.k = S.sent.k;
+	S.win_t0 = S.t_begin = pal_clock_wall();
+	S.stopping = stream_stop(C);
+	if (S.stopping && nredo == 0) {
+		S.in_ending = S.in_closed = S.out_eof = 1;
+	} else {
+		label_start(C, &S);
+		if (nredo) {
+			if (!C->quiet)
+				warnx("handing out again the %llu rows in "
+				      "flight when the campaign stopped",
+				      (unsigned long long)nredo);
+			send_rows(C, &S, redo, nredo);
+		}
+		if (!S.stopping)
+			round_start(C, &S);
+	}
+	free(redo);
+	for (;;) {
+		const struct pal_frame *f;
+		int did = 0, rc;
+
+		while (!S.out_eof && S.out_r && pal_reader_poll(S.out_r, 0)) {
+			rc = pal_read(S.out_r, &f);
+			if (rc < 0) {
+				/* pal-label died: say how, with its log. */
+				if (S.label.on) {
+					proc_wait(&S.label.c);
+					job_done(C, &S.label);
+				}
+				die("%s", pal_reader_error(S.out_r)->msg);
+			}
+			if (rc == 0) {
+				S.out_eof = 1;
+				break;
+			}
+			take_labeled(C, &S, f);
+			did = 1;
+		}
+		if (job_done(C, &S.label)) {
+			did = 1;
+			if (!S.in_closed)
+				die("pal-label ended before its input did "
+				    "(%s)", S.label.log);
+		}
+		if (S.round.on && job_done(C, &S.round)) {
+			did = 1;
+			round_next(C, &S);
+		}
+		if (S.train.on && job_done(C, &S.train)) {
+			did = 1;
+			model_done(C, &S);
+			if (!S.stopping)
+				S.stopping = stream_stop(C);
+			rescore = 1;
+		}
+		if (!S.train.on && !S.stopping &&
+		    C->st.labels - C->st.trained >= R) {
+			train_start(C, &S);
+			did = 1;
+		}
+		if (!S.stopping && C->st.labels >= budget)
+			S.stopping = "budget";
+		if (!S.stopping && cd(&C->cfg, "wall_time") > 0 &&
+		    pal_clock_wall() - C->st.t_start >= cd(&C->cfg,
+							   "wall_time"))
+			S.stopping = "wall_time";
+		if (!S.stopping && !S.round.on && !S.train.on && !rescore &&
+		    S.round_empty && S.round_model == S.model_latest &&
+		    S.qhead == S.queue.n && S.sent.n == S.back)
+			S.stopping = "nothing_selected";
+		did |= feed(C, &S);
+		if (!S.in_ending && (S.stopping || C->st.labels + S.sent.n -
+				     S.back >= budget)) {
+			/* The end frame; the FIFO is closed once pal-label
+			 * has read it: closed before pal-label has opened
+			 * it, the FIFO would lose what it holds. */
+			if (pal_writer_finish(S.in_w) < 0)
+				die("cannot end pal-label's input: %s",
+				    pal_writer_error(S.in_w)->msg);
+			S.in_ending = 1;
+			did = 1;
+		}
+		if (S.in_ending && !S.in_closed) {
+			int unread = 0;
+
+			if (ioctl(S.in_fd, FIONREAD, &unread) != 0)
+				die_errno("cannot look into pal-label's "
+					  "input (%s/stream/queue.fifo)",
+					  C->dir);
+			if (unread == 0) {
+				close(S.in_fd);
+				S.in_fd = -1;
+				S.in_closed = 1;
+				did = 1;
+			}
+		}
+		/* A round: with a new model, or when the queue runs low: when
+		 * it would run dry before a round ends, at the rate rows
+		 * came back so far. */
+		if (!S.in_ending && !S.round.on &&
+		    (rescore || ((double)(S.queue.n - S.qhead) <
+				 2.0 * (double)S.slots + low_water(&S) &&
+				 !(S.round_empty &&
+				   S.round_model == S.model_latest)))) {
+			rescore = 0;
+			round_start(C, &S);
+			did = 1;
+		}
+		if (S.in_closed && S.out_eof && !S.label.on && !S.train.on &&
+		    !S.round.on) {
+			if (C->st.labels <= C->st.trained)
+				break;
+			/* The last model, on every label. */
+			train_start(C, &S);
+			did = 1;
+		}
+		snprintf(C->note, sizeof(C->note), "model %llu%s; %llu in "
+			 "flight, %llu queued; val_rmse %.4g, mean_std %.4g",
+			 (unsigned long long)S.model_latest, S.train.on ?
+			 " (training the next)" : "", (unsigned long long)
+			 (S.sent.n - S.back), (unsigned long long)(S.queue.n -
+			 S.qhead), C->st.val_rmse, C->st.mean_std);
+		progress_show(&C->prog);
+		if (!did) {
+			if (S.out_eof || !S.out_r)
+				usleep(20000);
+			else
+				pal_reader_poll(S.out_r, 0.02);
+		}
+	}
+	if (S.out_r)
+		pal_reader_free(S.out_r);
+	if (S.out_fd >= 0)
+		close(S.out_fd);
+	pal_writer_free(S.in_w);
+	for (size_t i = 0; i < 2; i++) {
+		path = pathf(C, "stream/%s", i ? "labeled.fifo" :
+			     "queue.fifo");
+		unlink(path);
+		free(path);
+	}
+	free(S.label.log);
+	free(S.round.log);
+	free(S.train.log);
+	srows_free(&S.queue);
+	srows_free(&S.sent);
+	idset_free(&S.sent_ix);
+	idset_free(&S.labeled);
+	return S.stopping ? S.stopping : "budget";
+}
+
 /* ---- setting up ------------------------------------------------------ */
 
 struct cmdline {
@@ -1789,10 +3006,8 @@ static void parse_args(struct cmdline *cl, int argc, char **argv)
 		case 'h':
 			usage(0);
 		case OPT_POLICY:
-			if (strcmp(optarg, "stream") == 0)
-				usage_die("--policy stream: not written yet "
-					  "(use batch)");
-			if (strcmp(optarg, "batch") != 0)
+			if (strcmp(optarg, "batch") != 0 &&
+			    strcmp(optarg, "stream") != 0)
 				usage_die("--policy: '%s' is not batch or "
 					  "stream", optarg);
 			sv_pushf(&cl->sets, "policy=%s", optarg);
@@ -1969,6 +3184,62 @@ static void print_stage(struct campaign *C, enum stage st, uint64_t g)
 	free(out);
 }
 
+static void print_argv(const struct sv *a, const char *log)
+{
+	for (int k = 0; k < a->n; k++) {
+		if (k)
+			putchar(' ');
+		print_word(stdout, a->v[k]);
+	}
+	printf(" 2>%s\n", log);
+}
+
+/* The stream's commands: pal-label on its FIFOs, the next round, the next
+ * training.  The driver runs them at once, feeding the FIFO as it goes. */
+static void stream_dry_run(struct campaign *C)
+{
+	struct sv a = { 0 };
+	uint64_t r = C->st.round + 1, g = C->st.generation;
+	char *out, log[PATH_MAX];
+
+	printf("# the stream: one pal-label for the whole campaign, fed rows "
+	       "(id, x) through\n# a FIFO by the driver, two per oracle slot "
+	       "in flight at most\nmkdir -p %s/stream\nmkfifo "
+	       "%s/stream/queue.fifo %s/stream/labeled.fifo\n", C->dir,
+	       C->dir, C->dir);
+	stream_label_cmd(C, 1, &a);
+	snprintf(log, sizeof(log), "%s/logs/label-stream.err", C->dir);
+	print_argv(&a, log);
+	sv_free(&a);
+	printf("# round %llu: the queue scored again with model %llu\n"
+	       "mkdir -p %s/stream/round-%04llu\n", (unsigned long long)r,
+	       (unsigned long long)(g - 1), C->dir, (unsigned long long)r);
+	for (int st = R_GEN; st < R_DONE; st++) {
+		if (st == R_CAT)
+			printf("# queue.pal: the rows of the queue not handed "
+			       "out yet (id, x), written by the driver\n");
+		round_cmd(C, NULL, st, r, 1, &a, &out);
+		snprintf(log, sizeof(log), "%s/logs/%s-r%04llu.err", C->dir,
+			 rstep_name[st], (unsigned long long)r);
+		print_argv(&a, log);
+		sv_free(&a);
+		free(out);
+	}
+	printf("# model %llu, in the background after %llu new labels, on "
+	       "labeled.pal as it is then\nhead -c BYTES %s/labeled.pal "
+	       ">%s/stream/train-%04llu.pal\n", (unsigned long long)g,
+	       (unsigned long long)(cu(&C->cfg, "retrain") ?
+				    cu(&C->cfg, "retrain") :
+				    cu(&C->cfg, "batch")), C->dir, C->dir,
+	       (unsigned long long)g);
+	stream_train_cmd(C, g, 1, &a, &out);
+	snprintf(log, sizeof(log), "%s/logs/train-g%04llu.err", C->dir,
+		 (unsigned long long)g);
+	print_argv(&a, log);
+	sv_free(&a);
+	free(out);
+}
+
 static void dry_run(struct campaign *C)
 {
 	static const enum stage order[] = {
@@ -1993,6 +3264,11 @@ static void dry_run(struct campaign *C)
 			printf(" 2>%s/logs/baseline.err\n", C->dir);
 			sv_free(&a);
 		}
+		xfclose(stdout, "stdout");
+		return;
+	}
+	if (g > 0 && strcmp(cv(&C->cfg, "policy"), "stream") == 0) {
+		stream_dry_run(C);
 		xfclose(stdout, "stdout");
 		return;
 	}
@@ -2066,8 +3342,9 @@ int main(int argc, char **argv)
 		 * have (realpath of its parent when it is made). */
 		if (!cl.dry_run || errno != ENOENT || !getcwd(cwd, sizeof(cwd)))
 			die_errno("cannot find the directory '%s'", cl.dir);
-		if (snprintf(abs, sizeof(abs), "%s/%s", cl.dir[0] == '/' ?
-			     "" : cwd, cl.dir) >= (int)sizeof(abs))
+		if (snprintf(abs, sizeof(abs), "%s%s%s", cl.dir[0] == '/' ?
+			     "" : cwd, cl.dir[0] == '/' ? "" : "/", cl.dir) >=
+		    (int)sizeof(abs))
 			die("path too long (%s)", cl.dir);
 	}
 	C.dir = abs;
@@ -2132,8 +3409,15 @@ int main(int argc, char **argv)
 	C.prog.total = cu(&C.cfg, "budget");
 	C.prog.done = C.st.labels;
 	C.prog.note = C.note;
-	while (!(why = stop_reason(&C)))
-		generation(&C);
+	if (strcmp(cv(&C.cfg, "policy"), "stream") == 0) {
+		/* Generation 0 as in batch: the initial design and model 0. */
+		if (C.st.generation == 0)
+			generation(&C);
+		why = stream_run(&C);
+	} else {
+		while (!(why = stop_reason(&C)))
+			generation(&C);
+	}
 	snprintf(C.st.stop, sizeof(C.st.stop), "%s", why);
 	state_write(&C);
 	if (strcmp(cv(&C.cfg, "baseline"), "yes") == 0)

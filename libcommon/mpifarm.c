@@ -321,9 +321,14 @@ int farm_poll(struct farm *fm)
 
 void farm_wait(struct farm *fm)
 {
+	farm_wait_max(fm, fm->o.heartbeat / 4);
+}
+
+void farm_wait_max(struct farm *fm, double max)
+{
 	struct comm_msg msg;
 	uint64_t remote = farm_remote_rows(fm);
-	double cap = fm->o.heartbeat / 4;
+	double cap = fm->o.heartbeat / 4 < max ? fm->o.heartbeat / 4 : max;
 
 	if (fm->local->running(fm->local->ctx))
 		fm->local->step(fm->local->ctx, remote ? 0.001 : cap);

@@ -154,6 +154,8 @@ int farm_poll(struct farm *fm);
 /* Rank 0: wait a little for something to happen (a local row finishing, a
  * message), when farm_poll() found nothing to do. */
 void farm_wait(struct farm *fm);
+/* The same, for max seconds at most (less than the heartbeat's quarter). */
+void farm_wait_max(struct farm *fm, double max);
 /* Rows handed out and not back: at rank 0's evaluator, and elsewhere. */
 uint64_t farm_local_rows(const struct farm *fm);
 uint64_t farm_remote_rows(const struct farm *fm);

@@ -388,14 +388,18 @@ static uint64_t held_max(struct rows *rs)
 
 /*
  * Make sure a data frame with rows is at hand, reading frames (metadata goes
- * straight to the output).  Returns 0 at the end of the input.
+ * straight to the output).  Returns 0 at the end of the input, or when
+ * block is 0 and the input (a pipe whose writer has written nothing more
+ * yet) would make us wait: the rows in flight go on meanwhile.
  */
-static int fill_frame(struct rows *rs)
+static int fill_frame(struct rows *rs, int block)
 {
 	while (!rs->eof && (!rs->f || rs->frow == rs->f->nrows)) {
 		const struct pal_frame *f;
 
 		rs->f = NULL;
+		if (!block && !pal_reader_poll(rs->o.in, 0))
+			return 0;
 		if (xpal_read(rs->o.in, &f) == 0) {
 			rs->eof = 1;
 			break;
@@ -418,7 +422,7 @@ static int fill_frame(struct rows *rs)
 
 int rows_start(struct rows *rs)
 {
-	return fill_frame(rs);
+	return fill_frame(rs, 1);
 }
 
 /* The next input row in a fresh slot, or -1 when there is none to take. */
@@ -432,7 +436,7 @@ static int64_t take_row(struct rows *rs)
 	/* While a width is not known, the output waits: take rows until one
 	 * is to be run (the others restored, whatever their number). */
 	if (rs->aborting || (widths_known(rs) && rs->busy >= held_max(rs)) ||
-	    !fill_frame(rs))
+	    !fill_frame(rs, 0))
 		return -1;
 	if (rs->nfree == 0)
 		grow_slots(rs);
@@ -703,7 +707,20 @@ int rows_run(struct rows *rs, struct farm_eval *ev)
 		}
 		if (!progress) {
 			flush(rs);
-			farm_wait(rs->fm);
+			if (rs->eof || rs->aborting ||
+			    (rs->f && rs->frow < rs->f->nrows) ||
+			    pal_reader_poll(rs->o.in, 0))
+				farm_wait(rs->fm);
+			else if (farm_local_rows(rs->fm) ||
+				 farm_remote_rows(rs->fm))
+				/* Rows run, and more may come down the
+				 * pipe: look at both often. */
+				farm_wait_max(rs->fm, 0.002);
+			else
+				/* Only the pipe: wait for it, a while at a
+				 * time, so that the ranks' messages (their
+				 * heartbeats) are read as they come. */
+				pal_reader_poll(rs->o.in, 0.05);
 		}
 	}
 	progress_end(&prog);

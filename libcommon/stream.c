@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,22 @@ static ssize_t src_read(struct pal_reader *r, void *dst, size_t n)
 	}
 	r->offset += got;
 	return (ssize_t)got;
+}
+
+int pal_reader_poll(struct pal_reader *r, double timeout)
+{
+	struct pollfd pfd;
+	int ms = timeout < 0 ? -1 : (int)(timeout * 1000 + 0.5), rc;
+
+	if (r->fd < 0 || r->eof || r->dead || r->ipos < r->ilen)
+		return 1;
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	do
+		rc = poll(&pfd, 1, ms);
+	while (rc < 0 && errno == EINTR);
+	/* An error of poll itself: let read() say what it is. */
+	return rc != 0;
 }
 
 static int fail(struct pal_reader *r)

@@ -149,6 +149,17 @@ struct pal_reader *pal_reader_mem(const void *buf, size_t len, const char *name)
  */
 int pal_read(struct pal_reader *r, const struct pal_frame **fp);
 
+/*
+ * Whether pal_read() has bytes (or the end) at hand, so that it will not
+ * wait for a writer: 1 when the reader holds bytes it has not consumed, is
+ * at the end, reads memory, or its descriptor is readable (a regular file
+ * always is); else wait up to timeout seconds (0: not at all, < 0: for
+ * ever) for the descriptor to become readable and return 0 if it does not.
+ * For a pipe or FIFO fed by another program (pal-label reading the rows a
+ * driver writes as it goes): a frame begun is read whole, so the writer
+ * should write whole frames.
+ */
+int pal_reader_poll(struct pal_reader *r, double timeout);
 const struct pal_error *pal_reader_error(const struct pal_reader *r);
 /* Bytes consumed so far (the offset of the next frame). */
 uint64_t pal_reader_offset(const struct pal_reader *r);

@@ -95,13 +95,14 @@ test_expect_success 'whole-config errors: no oracle, two oracles, no box' '
 	echo "pal-orchestrate: target_converged is a fraction, at most 1" >want && test_cmp want err
 '
 
-test_expect_success 'the stream policy is refused: not written yet' '
-	must_fail 2 pal-orchestrate --config base.conf --policy stream bd 2>err &&
-	echo "pal-orchestrate: --policy stream: not written yet (use batch)" >want &&
+test_expect_success 'the stream policy: no walkers, no bad policy' '
+	must_fail 2 pal-orchestrate --config base.conf --policy stream --set gen.walk=langevin --set gen.dt=0.001 bd 2>err &&
+	echo "pal-orchestrate: gen.walk is for the batch policy: walkers move a generation at a time" >want &&
+	test_cmp want err &&
+	must_fail 2 pal-orchestrate --config base.conf --policy streaming bd 2>err &&
+	echo "pal-orchestrate: --policy: '"'"'streaming'"'"' is not batch or stream" >want &&
 	head -1 err >err1 && test_cmp want err1 &&
-	must_fail 2 pal-orchestrate --config base.conf --set policy=stream bd 2>err &&
-	echo "pal-orchestrate: policy stream: not written yet (use batch)" >want &&
-	test_cmp want err
+	! test -e bd
 '
 
 test_expect_success 'usage errors' '
