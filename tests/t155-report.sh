@@ -83,7 +83,7 @@ else
 	test_skip 'memory does not grow with the events' 'no /usr/bin/time'
 fi
 
-# chrome URL PNG: a screenshot and the log of its console (chrome.err,
+# chrome URL PNG [HEIGHT]: a screenshot (800 x HEIGHT, default 2600) and the log of its console (chrome.err,
 # where each console message is an "INFO:CONSOLE" line; a resource that
 # fails to load is not one, which is why check-report.py refuses any src,
 # href or url() in the page); a profile of its own in the scratch
@@ -92,7 +92,7 @@ chrome() {
 	timeout 120 chromium --headless --no-sandbox --disable-gpu \
 		--disable-dev-shm-usage --user-data-dir="$PWD/profile" \
 		--hide-scrollbars --enable-logging=stderr --v=0 \
-		--window-size=800,2600 --screenshot="$PWD/$2" "$1" \
+		--window-size=800,${3:-2600} --screenshot="$PWD/$2" "$1" \
 		>/dev/null 2>chrome.err
 }
 if ! command -v chromium >/dev/null 2>&1; then
@@ -119,5 +119,32 @@ test_expect_success 'headless chromium: a screenshot with the curves, no console
 	$CHECK png shot.png &&
 	if grep "CONSOLE" chrome.err; then exit 1; fi
 '
+
+# Real campaigns, one per policy (the batch one with its random baseline):
+# their report.html checked as the synthetic one, and opened in chromium.
+cat >real.conf <<'EOF'
+budget = 30
+initial = 10
+batch = 5
+candidates = 100
+seed = 4
+bounds = -5:10,0:15
+[label]
+builtin = branin
+[train]
+members = 2
+layers = 8
+epochs = 60
+EOF
+for policy in batch stream; do
+	test_expect_success "a real $policy campaign: its report in headless chromium" "
+		base= && test $policy = stream || base='--set baseline=yes' &&
+		pal-orchestrate --quiet --config real.conf --policy $policy \$base r-$policy &&
+		\$CHECK html r-$policy &&
+		chrome \"file://\$PWD/r-$policy/report.html\" r-$policy.png 6000 &&
+		\$CHECK png r-$policy.png &&
+		if grep CONSOLE chrome.err; then exit 1; fi
+	"
+done
 
 test_done
