@@ -17,7 +17,9 @@
 # 10 to 25 ms, which is most of the campaign's time: the table splits
 # it, and shows what 550 starts of the oracle by a shell loop take, with
 # no pal in the way.  A second run gives the oracle two calls at once
-# (label.jobs = 2).
+# (label.jobs = 2); a third gives it 50 rows a call (label.chunk = 50,
+# pal-label --chunk: one process per 50 rows), as a cheap oracle should be
+# called.
 #
 # Memory: the campaign runs under pal-peakmem (tests/helpers), which
 # samples every 10 ms the whole process tree (the driver, its stages, the
@@ -121,6 +123,7 @@ echo "campaign: 4-D, committee of 2 MLPs (16,16), oracle 0.5 x by an awk" \
 	"best of $RUNS"
 run seq
 run jobs2 --set label.jobs=2
+run chunk50 --set label.chunk=50
 
 # The baseline of the oracle's cost: the same 550 rows through half.awk,
 # one process each, started by a shell loop (no pal): what starting 550
@@ -137,11 +140,12 @@ ref_s=20
 ref_kb=$((1200 * 1024))
 printf '\n%-24s %7s %7s %9s %9s %9s %9s %7s %7s\n' run wall_s label_s \
 	"rest_s" pss_MiB rss_MiB single_MiB t/PAL mem/PAL
-for n in seq jobs2; do
+for n in seq jobs2 chunk50; do
 	read -r w pss rss single label <"$n.res"
 	case $n in
 	seq) what="oracle one at a time" ;;
 	jobs2) what="label.jobs = 2" ;;
+	chunk50) what="label.chunk = 50" ;;
 	esac
 	awk -v n="$what" -v w="$w" -v p="$pss" -v r="$rss" -v s="$single" \
 	    -v l="$label" -v rs="$ref_s" -v rk="$ref_kb" 'BEGIN {

@@ -160,6 +160,7 @@ static const struct key keys[] = {
 	{ "label.exec", K_STR, "", NULL, "exec", 0 },
 	{ "label.grad", K_BOOL, "no", NULL, "grad", 0 },
 	{ "label.jobs", K_U64, "", "1:4096", "jobs", 0 },
+	{ "label.chunk", K_U64, "", "1:1000000", "chunk", 0 },
 	{ "label.delay", K_STR, "", NULL, "delay", 0 },
 	{ "label.noise", K_NUM, "", NULL, "noise", 0 },
 	{ "label.timeout", K_DUR, "", NULL, "timeout", 0 },
@@ -1738,7 +1739,9 @@ static void generation(struct campaign *C)
 			L.t1 - L.t0;
 		double slots = (double)cu(&C->cfg, "label.np") *
 			(double)(*cv(&C->cfg, "label.jobs") ?
-				 cu(&C->cfg, "label.jobs") : 1);
+				 cu(&C->cfg, "label.jobs") : 1) *
+			(double)(*cv(&C->cfg, "label.chunk") ?
+				 cu(&C->cfg, "label.chunk") : 1);
 		char busy[32], conv[32];
 
 		fmt_num(busy, 32, span > 0 ? L.busy / (span * slots) : NAN);
@@ -2781,8 +2784,10 @@ static const char *stream_run(struct campaign *C)
 
 	memset(&S, 0, sizeof(S));
 	S.in_fd = S.out_fd = -1;
+	/* Rows at once: a chunk is a call of that many rows. */
 	S.slots = cu(&C->cfg, "label.np") * (*cv(&C->cfg, "label.jobs") ?
-					     cu(&C->cfg, "label.jobs") : 1);
+					     cu(&C->cfg, "label.jobs") : 1) *
+		(*cv(&C->cfg, "label.chunk") ? cu(&C->cfg, "label.chunk") : 1);
 	path = pathf(C, "stream");
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		die_errno("cannot create '%s'", path);
