@@ -1255,21 +1255,27 @@ static void print_word(FILE *fp, const char *w)
 
 /* ---- running a stage ------------------------------------------------- */
 
-/* Print the last lines of a log to stderr. */
+/*
+ * Print the end of a log to stderr: its last 10 lines, after its first 3
+ * when it has more than 13 (the first error of an MPI job, the one that
+ * names a lost node or a rank that died, is often at the top, under the
+ * launcher's own messages).
+ */
 static void print_tail(const char *path)
 {
-	char buf[2048];
+	char head[1024], buf[2048];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	off_t end;
-	ssize_t n;
-	char *p;
-	int lines = 0;
+	ssize_t n, h;
+	char *p, *q;
+	int lines = 0, hl = 0;
 
 	if (fd < 0)
 		return;
 	end = lseek(fd, 0, SEEK_END);
 	n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ?
 		  end - (off_t)sizeof(buf) + 1 : 0);
+	h = pread(fd, head, sizeof(head) - 1, 0);
 	close(fd);
 	if (n <= 0)
 		return;
@@ -1282,6 +1288,17 @@ static void print_tail(const char *path)
 			lines++;
 	if (*p == '\n')
 		p++;
+	/* The first 3 lines, when they are not among the last 10. */
+	if (h > 0 && end > (off_t)(p - buf) + (end - n)) {
+		head[h] = '\0';
+		for (q = head; *q && hl < 3; q++)
+			if (*q == '\n')
+				hl++;
+		if (hl == 3 && (off_t)(q - head) < end - n + (p - buf)) {
+			fwrite(head, 1, (size_t)(q - head), stderr);
+			fputs("...\n", stderr);
+		}
+	}
 	fprintf(stderr, "%s%s", p, buf[n - 1] == '\n' ? "" : "\n");
 }
 
