@@ -2053,7 +2053,6 @@ struct stream {
 	struct figures pros, pros_train; /* prospective: arrived, in training */
 	double busy, win_t0;		/* oracle busy seconds since win_t0 */
 	double fig_sum, fig_n, fig_lo, fig_lo_rows;	/* the last round */
-	uint64_t dropped;
 	double t_begin;			/* when this run's stream began */
 	uint64_t back_here;		/* rows back since */
 	double round_s;			/* how long the last round took */
@@ -2260,7 +2259,6 @@ static void round_step(struct campaign *C, struct stream *S)
 	if (S->rstep == R_DONE) {
 		struct srows sel = { 0 };
 		struct figures P = { 0 };
-		uint64_t kept = 0;
 		char *path = pathf(C, "stream/round-%04llu/selected.pal",
 				   (unsigned long long)S->round_no);
 
@@ -2269,17 +2267,12 @@ static void round_step(struct campaign *C, struct stream *S)
 		/* The new queue: the selection, less what went out while the
 		 * round ran. */
 		sel.d = sel.d ? sel.d : S->queue.d;
-		S->dropped += S->queue.n - S->qhead;
 		srows_free(&S->queue);
 		S->queue.d = sel.d;
 		S->queue.k = sel.k;
 		for (uint64_t i = 0; i < sel.n; i++)
-			if (idset_get(&S->sent_ix, sel.id[i]) < 0) {
+			if (idset_get(&S->sent_ix, sel.id[i]) < 0)
 				srows_copy(&S->queue, &sel, i);
-				kept++;
-			}
-		/* Those of the old queue selected again were not dropped. */
-		S->dropped -= kept < S->dropped ? kept : S->dropped;
 		S->qhead = 0;
 		S->round_empty = sel.n == 0;
 		srows_free(&sel);
@@ -2637,7 +2630,8 @@ static int feed(struct campaign *C, struct stream *S)
 	char *path;
 	int fd;
 
-	if (S->in_ending || S->stopping)
+	/* pal-label gone (the loop says how): nothing to write to. */
+	if (S->in_ending || S->stopping || !S->label.on)
 		return 0;
 	if (n > room(C, S))
 		n = room(C, S);
