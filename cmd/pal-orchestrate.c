@@ -1615,21 +1615,18 @@ static void fmt_num(char *buf, size_t cap, double x)
 		snprintf(buf, cap, "%.6g", x);
 }
 
-/* Why the campaign stops now, or NULL to go on. */
-static const char *stop_reason(const struct campaign *C)
+/*
+ * The stops of both policies, from the state: the budget, the iterations
+ * (models made), the last model's figures, the wall time; or NULL.
+ */
+static const char *limit_reason(const struct campaign *C)
 {
 	const struct config *c = &C->cfg;
 	const struct state *s = &C->st;
 	double t;
 
-	/* Never before generation 0, nor in a generation half made (its
-	 * labels in, its model or metrics not yet: killed there). */
-	if (s->generation == 0 || s->appended >= (int64_t)s->generation)
-		return NULL;
 	if (s->labels >= cu(c, "budget"))
 		return "budget";
-	if (s->generation > 1 && s->added == 0)
-		return "nothing_selected";
 	if (cu(c, "iterations") && s->generation > cu(c, "iterations"))
 		return "iterations";
 	t = cd(c, "target_val_rmse");
@@ -1645,6 +1642,21 @@ static const char *stop_reason(const struct campaign *C)
 	if (t > 0 && pal_clock_wall() - s->t_start >= t)
 		return "wall_time";
 	return NULL;
+}
+
+/* Why the batch campaign stops now, or NULL to go on. */
+static const char *stop_reason(const struct campaign *C)
+{
+	const struct state *s = &C->st;
+
+	/* Never before generation 0, nor in a generation half made (its
+	 * labels in, its model or metrics not yet: killed there). */
+	if (s->generation == 0 || s->appended >= (int64_t)s->generation)
+		return NULL;
+	if (s->labels < cu(&C->cfg, "budget") && s->generation > 1 &&
+	    s->added == 0)
+		return "nothing_selected";
+	return limit_reason(C);
 }
 
 static void generation(struct campaign *C)
@@ -2388,32 +2400,6 @@ static void train_start(struct campaign *C, struct stream *S)
 	free(tmp);
 }
 
-/* Why the stream stops taking new rows after a model, or NULL. */
-static const char *stream_stop(const struct campaign *C)
-{
-	const struct config *c = &C->cfg;
-	const struct state *s = &C->st;
-	double t;
-
-	if (s->labels >= cu(c, "budget"))
-		return "budget";
-	if (cu(c, "iterations") && s->generation > cu(c, "iterations"))
-		return "iterations";
-	t = cd(c, "target_val_rmse");
-	if (t > 0 && s->val_rmse <= t)
-		return "target_val_rmse";
-	t = cd(c, "target_mean_std");
-	if (t > 0 && s->mean_std <= t)
-		return "target_mean_std";
-	t = cd(c, "target_converged");
-	if (t > 0 && s->converged >= t)
-		return "converged";
-	t = cd(c, "wall_time");
-	if (t > 0 && pal_clock_wall() - s->t_start >= t)
-		return "wall_time";
-	return NULL;
-}
-
 /* Model g is ready: its figures in metrics.tsv, the state on. */
 static void model_done(struct campaign *C, struct stream *S)
 {
@@ -2827,7 +2813,7 @@ static const char *stream_run(struct campaign *C)
 	S.queue.d = S.sent.d;
 	S.queue.k = S.sent.k;
 	S.win_t0 = S.t_begin = pal_clock_wall();
-	S.stopping = stream_stop(C);
+	S.stopping = limit_reason(C);
 	if (S.stopping && nredo == 0) {
 		S.in_ending = S.in_closed = S.out_eof = 1;
 	} else {
@@ -2878,7 +2864,7 @@ static const char *stream_run(struct campaign *C)
 			did = 1;
 			model_done(C, &S);
 			if (!S.stopping)
-				S.stopping = stream_stop(C);
+				S.stopping = limit_reason(C);
 			rescore = 1;
 		}
 		if (!S.train.on && !S.stopping &&
