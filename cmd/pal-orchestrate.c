@@ -604,6 +604,7 @@ struct campaign {
 	uint64_t step;			/* the walkers' step being made */
 	struct progress prog;
 	char note[256];
+	double prosp;			/* the last prospective RMSE */
 };
 
 static char *pathf(const struct campaign *C, const char *fmt, ...)
@@ -1386,8 +1387,8 @@ static double run_stage(struct campaign *C, enum stage st, uint64_t g)
 		return 0;
 	}
 	snprintf(C->note, sizeof(C->note), "generation %llu: %s; val_rmse "
-		 "%.4g, mean_std %.4g", (unsigned long long)g, stage_name[st],
-		 C->st.val_rmse, C->st.mean_std);
+		 "%.4g, prosp_rmse %.4g, mean_std %.4g", (unsigned long long)g,
+		 stage_name[st], C->st.val_rmse, C->prosp, C->st.mean_std);
 	progress_show(&C->prog);
 	if (st == S_WPRED || st == S_WSTEP) {
 		log = pathf(C, "logs/%s-g%04llu-s%03llu.err", stage_name[st],
@@ -1760,7 +1761,8 @@ static void generation(struct campaign *C)
 		L.t1 > L.t0 ? L.t1 - L.t0 : NAN);
 	fmt_num(v[3], 32, M.val);
 	fmt_num(v[4], 32, C->st.mean_std);
-	fmt_num(v[5], 32, L.ne ? sqrt(L.se / L.ne) : NAN);
+	C->prosp = L.ne ? sqrt(L.se / L.ne) : NAN;
+	fmt_num(v[5], 32, C->prosp);
 	fmt_num(v[6], 32, L.nz ? L.az / L.nz : NAN);
 	fmt_num(v[7], 32, L.nz ? L.w2 / L.nz : NAN);
 	{
@@ -1792,6 +1794,7 @@ static void generation(struct campaign *C)
 			(unsigned long long)cu(&C->cfg, "budget"), v[3], v[4],
 			v[5]);
 		progress_start(&C->prog, PROGRESS_AUTO, "labels", -1);
+		C->prog.done = C->prog.done0 = C->st.labels;
 		C->prog.total = cu(&C->cfg, "budget");
 		C->prog.note = C->note;
 	}
@@ -2423,7 +2426,8 @@ static void model_done(struct campaign *C, struct stream *S)
 	fmt_num(v[2], 32, span);
 	fmt_num(v[3], 32, M.val);
 	fmt_num(v[4], 32, C->st.mean_std);
-	fmt_num(v[5], 32, L->ne ? sqrt(L->se / L->ne) : NAN);
+	C->prosp = L->ne ? sqrt(L->se / L->ne) : NAN;
+	fmt_num(v[5], 32, C->prosp);
 	fmt_num(v[6], 32, L->nz ? L->az / L->nz : NAN);
 	fmt_num(v[7], 32, L->nz ? L->w2 / L->nz : NAN);
 	fmt_num(v[8], 32, span > 0 ? S->busy / (span * (double)S->slots) :
@@ -2455,6 +2459,7 @@ static void model_done(struct campaign *C, struct stream *S)
 			(unsigned long long)cu(&C->cfg, "budget"), v[3], v[4],
 			v[5], v[8]);
 		progress_start(&C->prog, PROGRESS_AUTO, "labels", -1);
+		C->prog.done = C->prog.done0 = C->st.labels;
 		C->prog.total = cu(&C->cfg, "budget");
 		C->prog.note = C->note;
 	}
@@ -2928,12 +2933,14 @@ static const char *stream_run(struct campaign *C)
 			train_start(C, &S);
 			did = 1;
 		}
-		snprintf(C->note, sizeof(C->note), "model %llu%s; %llu in "
-			 "flight, %llu queued; val_rmse %.4g, mean_std %.4g",
+		snprintf(C->note, sizeof(C->note), "model %llu%s; %llu at "
+			 "the %llu oracle slots, %llu queued; val_rmse %.4g, "
+			 "prosp_rmse %.4g, mean_std %.4g",
 			 (unsigned long long)S.model_latest, S.train.on ?
 			 " (training the next)" : "", (unsigned long long)
-			 (S.sent.n - S.back), (unsigned long long)(S.queue.n -
-			 S.qhead), C->st.val_rmse, C->st.mean_std);
+			 (S.sent.n - S.back), (unsigned long long)S.slots,
+			 (unsigned long long)(S.queue.n - S.qhead),
+			 C->st.val_rmse, C->prosp, C->st.mean_std);
 		progress_show(&C->prog);
 		if (!did) {
 			if (S.out_eof || !S.out_r)
@@ -3305,6 +3312,7 @@ int main(int argc, char **argv)
 	parse_args(&cl, argc, argv);
 	memset(&C, 0, sizeof(C));
 	C.quiet = cl.quiet;
+	C.prosp = NAN;
 	config_init(&C.cfg);
 
 	if (cl.report) {
@@ -3409,7 +3417,7 @@ int main(int argc, char **argv)
 	progress_start(&C.prog, C.quiet ? PROGRESS_OFF : PROGRESS_AUTO,
 		       "labels", -1);
 	C.prog.total = cu(&C.cfg, "budget");
-	C.prog.done = C.st.labels;
+	C.prog.done = C.prog.done0 = C.st.labels;
 	C.prog.note = C.note;
 	if (strcmp(cv(&C.cfg, "policy"), "stream") == 0) {
 		/* Generation 0 as in batch: the initial design and model 0. */

@@ -144,7 +144,8 @@ int progress_format(const struct progress *p, double elapsed, char *buf,
 			human_bytes(a, sizeof(a), (double)p->bytes / elapsed);
 			add(buf, cap, &n, ", %s/s", a);
 		} else {
-			human_rate(a, sizeof(a), (double)p->done / elapsed);
+			human_rate(a, sizeof(a), p->done > p->done0 ?
+				   (double)(p->done - p->done0) / elapsed : 0);
 			add(buf, cap, &n, ", %s %s/s", a, p->unit);
 		}
 	}

@@ -40,6 +40,9 @@ enum progress_mode {
 struct progress {
 	/* Counters, set by the caller; 0 leaves a part out of the line. */
 	uint64_t done;			/* units of work done ("rows") */
+	uint64_t done0;			/* of done, those done before the
+					 * start (a resumed run's): not in
+					 * the rate */
 	uint64_t total;			/* units in all, or 0 if not known */
 	uint64_t failed;		/* of done, how many failed */
 	uint64_t frames;		/* frames read, if counted */
