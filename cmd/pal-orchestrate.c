@@ -142,6 +142,13 @@ static const struct key keys[] = {
 	{ "gen.dt", K_NUM, "", NULL, "dt", 0 },
 	{ "gen.temperature", K_NUM, "", NULL, "temperature", 0 },
 	{ "gen.friction", K_NUM, "", NULL, "friction", 0 },
+	/* A program in place of a stage's (any but pal-cat): it takes the
+	 * arguments the pal program would, and writes -o only when done. */
+	{ "gen.program", K_STR, "", NULL, NULL, 0 },
+	{ "predict.program", K_STR, "", NULL, NULL, 0 },
+	{ "select.program", K_STR, "", NULL, NULL, 0 },
+	{ "label.program", K_STR, "", NULL, NULL, 0 },
+	{ "train.program", K_STR, "", NULL, NULL, 0 },
 	/* pal-predict. */
 	{ "predict.np", K_U64, "1", "1:4096", NULL, 1 },
 	{ "predict.launcher", K_STR, "mpirun -n {np}", NULL, NULL, 1 },
@@ -488,9 +495,15 @@ static void config_finish(const struct config *c)
 	if (!!*cv(c, "label.builtin") == !!*cv(c, "label.exec"))
 		config_die("the config needs one of label.builtin and "
 			  "label.exec");
-	for (size_t i = 0; i < NKEYS; i++)
+	for (size_t i = 0; i < NKEYS; i++) {
 		if (strstr(keys[i].name, ".launcher") && !*c->val[i])
 			config_die("%s is empty", keys[i].name);
+		if (strstr(keys[i].name, ".program") && *c->val[i] != '/' &&
+		    strchr(c->val[i], '/'))
+			config_die("%s: '%s' is neither an absolute path nor "
+				   "a name to find on PATH", keys[i].name,
+				   c->val[i]);
+	}
 }
 
 /* ---- string vectors -------------------------------------------------- */
@@ -968,14 +981,33 @@ static void launcher(struct campaign *C, struct sv *a, const char *st,
 	free(t);
 }
 
-static void prog(struct sv *a, const char *name, int resolve)
+/*
+ * The program of a stage: pal-NAME, or the user's program in its place
+ * (STAGE.program), which takes the same arguments.
+ */
+static void prog(const struct campaign *C, struct sv *a, const char *name,
+		 int resolve)
 {
-	char *p = resolve ? find_prog(name) : NULL;
+	static const char *const stages[] = { "gen", "predict", "select",
+					      "label", "train" };
+	const char *user = NULL;
+	char key[64], *p;
 
-	if (resolve && !p)
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (strcmp(name + 4, stages[i]) == 0) {
+			snprintf(key, sizeof(key), "%s.program", stages[i]);
+			if (*cv(&C->cfg, key))
+				user = cv(&C->cfg, key);
+		}
+	p = resolve ? find_prog(user ? user : name) : NULL;
+	if (resolve && !p) {
+		if (user)
+			die("program '%s' not found or not executable (%s)",
+			    user, key);
 		die("program '%s' not found (beside pal-orchestrate or on "
 		    "PATH)", name);
-	sv_push(a, p ? p : name);
+	}
+	sv_push(a, p ? p : user ? user : name);
 	free(p);
 }
 
@@ -1067,7 +1099,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 	case S_GEN:
 		if (walking(C, g)) {
 			/* The candidates: every step of the walkers. */
-			prog(a, "pal-cat", resolve);
+			prog(C, a, "pal-cat", resolve);
 			sv_push(a, "--quiet");
 			for (uint64_t k = 1; k <= cu(c, "gen.steps"); k++)
 				sv_pushf(a, "%s/%s/walk-%03llu.pal", C->dir,
@@ -1075,7 +1107,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 			*out = pathf(C, "%s/candidates.pal", gd);
 			break;
 		}
-		prog(a, "pal-gen", resolve);
+		prog(C, a, "pal-gen", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--method");
 		sv_push(a, cv(c, g ? "gen.method" : "design.method"));
@@ -1095,13 +1127,13 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 	case S_WSTART:
 		if (g > 1) {
 			/* Where the walkers of the last generation ended. */
-			prog(a, "pal-cat", resolve);
+			prog(C, a, "pal-cat", resolve);
 			sv_push(a, "--quiet");
 			sv_pushf(a, "%s/gen-%04llu/walk-%03llu.pal", C->dir,
 				 (unsigned long long)(g - 1),
 				 (unsigned long long)cu(c, "gen.steps"));
 		} else {
-			prog(a, "pal-gen", resolve);
+			prog(C, a, "pal-gen", resolve);
 			sv_push(a, "--quiet");
 			sv_push(a, "--method");
 			sv_push(a, cv(c, "gen.method"));
@@ -1117,7 +1149,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		break;
 	case S_WPRED:
 		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(a, "pal-predict", resolve);
+		prog(C, a, "pal-predict", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--grad");
 		sv_push(a, "--model");
@@ -1130,7 +1162,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 			     (unsigned long long)C->step);
 		break;
 	case S_WSTEP:
-		prog(a, "pal-gen", resolve);
+		prog(C, a, "pal-gen", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--walk");
 		sv_push(a, cv(c, "gen.walk"));
@@ -1150,7 +1182,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		break;
 	case S_PREDICT:
 		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(a, "pal-predict", resolve);
+		prog(C, a, "pal-predict", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--model");
 		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
@@ -1160,7 +1192,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		*out = pathf(C, "%s/predicted.pal", gd);
 		break;
 	case S_SELECT:
-		prog(a, "pal-select", resolve);
+		prog(C, a, "pal-select", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--top");
 		sv_pushf(a, "%llu", (unsigned long long)batch_size(
@@ -1176,7 +1208,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		break;
 	case S_LABEL:
 		launcher(C, a, "label", cu(c, "label.np"), resolve);
-		prog(a, "pal-label", resolve);
+		prog(C, a, "pal-label", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--ordered");
 		stage_opts(C, a, "label");
@@ -1200,7 +1232,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		*out = pathf(C, "%s/labeled.pal", gd);
 		break;
 	case S_APPEND:
-		prog(a, "pal-cat", resolve);
+		prog(C, a, "pal-cat", resolve);
 		sv_push(a, "--quiet");
 		/* Frames of a fixed row count: pal-label's frames fall
 		 * otherwise when rows come from its journal. */
@@ -1214,7 +1246,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		break;
 	case S_TRAIN:
 		launcher(C, a, "train", cu(c, "train.np"), resolve);
-		prog(a, "pal-train", resolve);
+		prog(C, a, "pal-train", resolve);
 		sv_push(a, "--quiet");
 		stage_opts(C, a, "train");
 		sv_push(a, "--seed");
@@ -2156,7 +2188,7 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		 (unsigned long long)r);
 	switch (st) {
 	case R_GEN:
-		prog(a, "pal-gen", resolve);
+		prog(C, a, "pal-gen", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--method");
 		sv_push(a, cv(c, "gen.method"));
@@ -2172,7 +2204,7 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		break;
 	case R_CAT:
 		/* The fresh candidates, and the queue not handed out. */
-		prog(a, "pal-cat", resolve);
+		prog(C, a, "pal-cat", resolve);
 		sv_push(a, "--quiet");
 		sv_pushf(a, "%s/%s/fresh.pal", C->dir, rd);
 		sv_pushf(a, "%s/%s/queue.pal", C->dir, rd);
@@ -2180,7 +2212,7 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		break;
 	case R_PREDICT:
 		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(a, "pal-predict", resolve);
+		prog(C, a, "pal-predict", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--model");
 		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
@@ -2191,7 +2223,7 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		*out = pathf(C, "%s/predicted.pal", rd);
 		break;
 	default:
-		prog(a, "pal-select", resolve);
+		prog(C, a, "pal-select", resolve);
 		sv_push(a, "--quiet");
 		sv_push(a, "--top");
 		sv_push(a, cv(c, "batch"));
@@ -2213,7 +2245,7 @@ static void stream_label_cmd(struct campaign *C, int resolve, struct sv *a)
 	const struct config *c = &C->cfg;
 
 	launcher(C, a, "label", cu(c, "label.np"), resolve);
-	prog(a, "pal-label", resolve);
+	prog(C, a, "pal-label", resolve);
 	sv_push(a, "--quiet");
 	stage_opts(C, a, "label");
 	if (*cv(c, "label.workdir")) {
@@ -2246,7 +2278,7 @@ static void stream_train_cmd(struct campaign *C, uint64_t g, int resolve,
 	const struct config *c = &C->cfg;
 
 	launcher(C, a, "train", cu(c, "train.np"), resolve);
-	prog(a, "pal-train", resolve);
+	prog(C, a, "pal-train", resolve);
 	sv_push(a, "--quiet");
 	stage_opts(C, a, "train");
 	sv_push(a, "--seed");

@@ -91,6 +91,40 @@ test_expect_success 'the same campaign twice: the same labeled set and models' '
 	cmp c1/config c2/config
 '
 
+cat >wrap.sh <<'EOF'
+#!/bin/sh
+# A user's program in place of a pal stage: it logs its call, then hands
+# the same arguments to the pal program it stands for (WRAPS).
+echo "WRAPS $*" >>"$WRAPLOG"
+exec WRAPS "$@"
+EOF
+chmod +x wrap.sh
+for st in gen predict select label train; do
+	sed "s/WRAPS/pal-$st/" wrap.sh >wrap-$st.sh && chmod +x wrap-$st.sh
+done
+
+test_expect_success 'a user program in place of each stage (STAGE.program): the same campaign' '
+	export WRAPLOG=$TRASH/wrap.log &&
+	pal-orchestrate --quiet --config toy.conf $(for st in gen predict select label train; do
+		printf " --set %s.program=%s" $st "$TRASH/wrap-$st.sh"; done) cw &&
+	cmp c1/labeled.pal cw/labeled.pal &&
+	for m in c1/models/*.pal; do cmp "$m" "cw/models/${m#c1/models/}" || exit 1; done &&
+	for st in gen predict select label train; do
+		n=$(grep -c "^pal-$st " wrap.log) && echo "$st: $n calls" &&
+		test "$n" -ge 4 || exit 1
+	done &&
+	pal-orchestrate --dry-run --budget 60 cw >dry &&
+	test_grep "^$TRASH/wrap-train.sh --quiet" dry &&
+	test_grep "^$TRASH/wrap-label.sh --quiet" dry
+'
+
+test_expect_success 'STAGE.program: not found, or a relative path' '
+	must_fail 1 pal-orchestrate --quiet --config toy.conf --set train.program=/no/such/trainer cx 2>err &&
+	test_grep "program .*/no/such/trainer. not found or not executable (train.program)" err &&
+	must_fail 2 pal-orchestrate --quiet --config toy.conf --set gen.program=bin/gen cy 2>err &&
+	test_grep "gen.program: .bin/gen. is neither an absolute path nor a name to find on PATH" err
+'
+
 test_expect_success 'another seed, another campaign' '
 	pal-orchestrate --quiet --config toy.conf --seed 4 --budget 28 c3 &&
 	test_grep "^seed = 4$" c3/config &&
