@@ -18,12 +18,20 @@
 # oversubscribed (mpirun --oversubscribe) and its line says so, since such
 # a figure measures the sharing of cores, not the scaling.  PER_RANK
 # (default 100), TRAIN_ROWS (100000), EPOCHS (10) and PREDICT_ROWS
-# (2000000) set the sizes; OpenBLAS runs one thread a rank.  pal-orchestrate's stream policy is not written
-# yet, so its utilisation is not measured here.  Timings are single runs:
-# on a shared machine, read them as such.  Standalone: sh bench/scale.sh.
+# (2000000) set the sizes; OpenBLAS runs one thread a rank.  PARTS
+# (default "label train predict") picks the parts: the farm's rows wait
+# out timers, not the CPU, so PARTS=label RANKS="4 8 16" measures the farm
+# past the cores of a small machine (flagged oversubscribed), where the
+# CPU-bound parts would measure nothing.  pal-orchestrate's stream policy
+# is measured by bench/policy.sh (NP, its oracle ranks).  Timings are
+# single runs: on a shared machine, read them as such.  Standalone: sh
+# bench/scale.sh.
 set -eu
 . "$(dirname "$0")/lib.sh"
 PER_RANK=${PER_RANK:-100}
+PARTS=${PARTS:-label train predict}
+# part NAME: whether PARTS asks for it.
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 TRAIN_ROWS=${TRAIN_ROWS:-100000}
 EPOCHS=${EPOCHS:-10}
 PREDICT_ROWS=${PREDICT_ROWS:-2000000}
@@ -67,6 +75,7 @@ echo "ranks:$RANKS (above $cores: oversubscribed, flagged); OPENBLAS_NUM_THREADS
 echo "(a shared machine: other jobs may run at the same time; single runs)"
 echo
 
+if part label; then
 echo "1. pal-label farm efficiency, --builtin toy --delay exp:20ms, $PER_RANK rows a rank"
 printf '%5s %6s %8s %8s %8s %7s %7s  %s\n' ranks rows "ideal s" "span s" "wall s" eff "wall%" note
 awk -v n="$((PER_RANK * 16))" 'BEGIN { print "x.0,x.1"; for (i = 0; i < n; i++) printf "%.6f,%.6f\n", (i % 1000) / 1000, (i % 977) / 977 }' |
@@ -88,7 +97,8 @@ done
 echo "(ideal: the sum of the rows' delays / ranks; eff: ideal / span;"
 echo " wall%: ideal / wall time, mpirun's start-up included; rank 0 labels too)"
 echo
-
+fi
+if part train; then
 echo "2. pal-train --parallel data, $TRAIN_ROWS rows (Branin, x in 2-d), strong scaling"
 topts="--parallel data --members 2 --layers 64,64 --epochs $EPOCHS --batch 256 --precision f64 --quiet"
 echo "   (pal-train $topts)"
@@ -106,11 +116,19 @@ done
 echo "(speed-up: the wall time at $r_first rank(s) / this one; eff: speed-up / (ranks / $r_first);"
 echo " wall time, mpirun's start-up and the reading of the rows included)"
 echo
-
+fi
+if part predict; then
 echo "3. pal-predict, $PREDICT_ROWS rows (x in 2-d), the 2-member committee of 2."
 pal-gen --method uniform --n "$PREDICT_ROWS" --bounds -5:10,0:15 -o cand.pal
 set -- $RANKS
 model=model-$1.pal
+if ! [ -e "$model" ]; then
+	# Without the train part: a model of the same shape, trained briefly.
+	pal-gen --method sobol --n 2000 --bounds -5:10,0:15 |
+		pal-label --builtin branin -o small.pal
+	pal-train --members 2 --layers 64,64 --epochs 2 --quiet \
+		-i small.pal -o "$model"
+fi
 printf '%5s %8s %12s %8s  %s\n' ranks "wall s" rows/s speed-up note
 t_first=
 for r in $RANKS; do
@@ -120,3 +138,5 @@ for r in $RANKS; do
 		'BEGIN { printf "%5d %8.3f %12.0f %8.2f  %s\n", r, t, n / t, t1 / t, note }'
 done
 echo "(rows/s: rows / wall time, mpirun's start-up, reading and writing included)"
+fi
+
