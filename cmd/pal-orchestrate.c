@@ -115,7 +115,8 @@ static const struct key keys[] = {
 	{ "initial", K_U64, "20", "1:1000000000", NULL, 0 },
 	{ "batch", K_U64, "10", "1:1000000000", NULL, 0 },
 	/* stream: train a model after every `retrain` new labels (0: the
-	 * batch size); `batch` is the length of the queue. */
+	 * batch size); `batch` is the length of the queue (at least twice
+	 * the oracle slots). */
 	{ "retrain", K_U64, "0", "0:1000000000", NULL, 0 },
 	{ "candidates", K_U64, "1000", "1:1000000000", NULL, 0 },
 	{ "seed", K_U64, "1", "0:1000000000000", NULL, 0 },
@@ -1074,6 +1075,16 @@ static uint64_t batch_size(const struct campaign *C, uint64_t labels)
 		b;
 }
 
+/* Rows the oracles run at once: ranks x calls x rows a call (a chunk). */
+static uint64_t oracle_slots(const struct campaign *C)
+{
+	const struct config *c = &C->cfg;
+
+	return cu(c, "label.np") * (*cv(c, "label.jobs") ?
+				    cu(c, "label.jobs") : 1) *
+		(*cv(c, "label.chunk") ? cu(c, "label.chunk") : 1);
+}
+
 static uint64_t initial_size(const struct campaign *C)
 {
 	uint64_t n = cu(&C->cfg, "initial"), budget = cu(&C->cfg, "budget");
@@ -1800,11 +1811,7 @@ static void generation(struct campaign *C)
 	{
 		double span = C->st.label_s > 0 ? C->st.label_s :
 			L.t1 - L.t0;
-		double slots = (double)cu(&C->cfg, "label.np") *
-			(double)(*cv(&C->cfg, "label.jobs") ?
-				 cu(&C->cfg, "label.jobs") : 1) *
-			(double)(*cv(&C->cfg, "label.chunk") ?
-				 cu(&C->cfg, "label.chunk") : 1);
+		double slots = (double)oracle_slots(C);
 		char busy[32], conv[32];
 
 		fmt_num(busy, 32, span > 0 ? L.busy / (span * slots) : NAN);
@@ -2225,8 +2232,12 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 	default:
 		prog(C, a, "pal-select", resolve);
 		sv_push(a, "--quiet");
+		/* The queue: batch rows, and never fewer than the oracles
+		 * may hold (two a slot), or a round would leave them idle. */
 		sv_push(a, "--top");
-		sv_push(a, cv(c, "batch"));
+		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "batch") >
+			 2 * oracle_slots(C) ? cu(c, "batch") :
+			 2 * oracle_slots(C)));
 		stage_opts(C, a, "select");
 		sv_push(a, "--seed");
 		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "seed") + r));
@@ -2818,10 +2829,7 @@ static const char *stream_run(struct campaign *C)
 
 	memset(&S, 0, sizeof(S));
 	S.in_fd = S.out_fd = -1;
-	/* Rows at once: a chunk is a call of that many rows. */
-	S.slots = cu(&C->cfg, "label.np") * (*cv(&C->cfg, "label.jobs") ?
-					     cu(&C->cfg, "label.jobs") : 1) *
-		(*cv(&C->cfg, "label.chunk") ? cu(&C->cfg, "label.chunk") : 1);
+	S.slots = oracle_slots(C);
 	path = pathf(C, "stream");
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		die_errno("cannot create '%s'", path);
