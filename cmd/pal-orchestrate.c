@@ -674,16 +674,15 @@ static void test_point(void)
 }
 
 /* Write text to path atomically: path.tmp, fsync, rename, fsync dir. */
-static void write_atomic(const struct campaign *C, const char *name,
-			 const char *text)
+static void write_atomic_bytes(const struct campaign *C, const char *name,
+			       const void *buf, size_t len)
 {
 	char *path = pathf(C, "%s", name), *tmp = pathf(C, "%s.tmp", name);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
 
 	if (fd < 0)
 		die_errno("cannot create '%s'", tmp);
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 ||
+	if ((len && write(fd, buf, len) != (ssize_t)len) || fsync(fd) != 0 ||
 	    close(fd) != 0)
 		die_errno("cannot write '%s'", tmp);
 	test_point();
@@ -692,6 +691,12 @@ static void write_atomic(const struct campaign *C, const char *name,
 	fsync_dir(C->dir);
 	free(path);
 	free(tmp);
+}
+
+static void write_atomic(const struct campaign *C, const char *name,
+			 const char *text)
+{
+	write_atomic_bytes(C, name, text, strlen(text));
 }
 
 static void state_write(struct campaign *C)
@@ -1092,6 +1097,76 @@ static uint64_t initial_size(const struct campaign *C)
 	return n < budget ? n : budget;
 }
 
+/* pal-gen: n rows of method in the box, from id start. */
+static void gen_cmd(struct campaign *C, struct sv *a, const char *method,
+		    uint64_t n, uint64_t seed, uint64_t start, int resolve)
+{
+	prog(C, a, "pal-gen", resolve);
+	sv_push(a, "--quiet");
+	sv_push(a, "--method");
+	sv_push(a, method);
+	sv_push(a, "--n");
+	sv_pushf(a, "%llu", (unsigned long long)n);
+	design_box(C, a);
+	sv_push(a, "--seed");
+	sv_pushf(a, "%llu", (unsigned long long)seed);
+	sv_push(a, "--start-id");
+	sv_pushf(a, "%llu", (unsigned long long)start);
+}
+
+/* pal-predict with model g (and its gradient), its launcher first. */
+static void predict_head(struct campaign *C, struct sv *a, uint64_t g,
+			 int grad, int resolve)
+{
+	launcher(C, a, "predict", cu(&C->cfg, "predict.np"), resolve);
+	prog(C, a, "pal-predict", resolve);
+	sv_push(a, "--quiet");
+	if (grad)
+		sv_push(a, "--grad");
+	sv_push(a, "--model");
+	sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir, (unsigned long long)g);
+}
+
+/* pal-label with its launcher, the label keys and the scratch dirs. */
+static void label_head(struct campaign *C, struct sv *a, int resolve)
+{
+	const char *w = cv(&C->cfg, "label.workdir");
+
+	launcher(C, a, "label", cu(&C->cfg, "label.np"), resolve);
+	prog(C, a, "pal-label", resolve);
+	sv_push(a, "--quiet");
+	stage_opts(C, a, "label");
+	if (*w) {
+		/* Scratch directories: a relative path is in DIR. */
+		sv_push(a, "--workdir");
+		if (*w == '/')
+			sv_push(a, w);
+		else
+			sv_pushf(a, "%s/%s", C->dir, w);
+	}
+}
+
+/* pal-train of model g with its launcher and the train keys, warm-started
+ * from model g - 1 (a GP is fitted afresh: it has no weights to start
+ * from). */
+static void train_head(struct campaign *C, struct sv *a, uint64_t g,
+		       int resolve)
+{
+	const struct config *c = &C->cfg;
+
+	launcher(C, a, "train", cu(c, "train.np"), resolve);
+	prog(C, a, "pal-train", resolve);
+	sv_push(a, "--quiet");
+	stage_opts(C, a, "train");
+	sv_push(a, "--seed");
+	sv_push(a, cv(c, "seed"));
+	if (g > 0 && strcmp(cv(c, "train.model"), "gp") != 0) {
+		sv_push(a, "--init");
+		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
+			 (unsigned long long)(g - 1));
+	}
+}
+
 /*
  * The command of stage st in generation g into a; its output file into
  * *out (malloc'd), NULL for none.  resolve: full paths of programs (to
@@ -1118,21 +1193,12 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 			*out = pathf(C, "%s/candidates.pal", gd);
 			break;
 		}
-		prog(C, a, "pal-gen", resolve);
-		sv_push(a, "--quiet");
-		sv_push(a, "--method");
-		sv_push(a, cv(c, g ? "gen.method" : "design.method"));
-		sv_push(a, "--n");
-		sv_pushf(a, "%llu", (unsigned long long)(g ?
-			 cu(c, "candidates") : initial_size(C)));
-		design_box(C, a);
-		sv_push(a, "--seed");
-		sv_pushf(a, "%llu", (unsigned long long)(seed + g));
-		sv_push(a, "--start-id");
-		/* From initial, not initial_size(): the budget may change
-		 * on --resume, the ids must not. */
-		sv_pushf(a, "%llu", (unsigned long long)(g == 0 ? 0 :
-			 cu(c, "initial") + (g - 1) * cu(c, "candidates")));
+		/* Ids from initial, not initial_size(): the budget may
+		 * change on --resume, the ids must not. */
+		gen_cmd(C, a, cv(c, g ? "gen.method" : "design.method"),
+			g ? cu(c, "candidates") : initial_size(C), seed + g,
+			g == 0 ? 0 : cu(c, "initial") + (g - 1) *
+			cu(c, "candidates"), resolve);
 		*out = pathf(C, "%s/candidates.pal", gd);
 		break;
 	case S_WSTART:
@@ -1144,28 +1210,14 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 				 (unsigned long long)(g - 1),
 				 (unsigned long long)cu(c, "gen.steps"));
 		} else {
-			prog(C, a, "pal-gen", resolve);
-			sv_push(a, "--quiet");
-			sv_push(a, "--method");
-			sv_push(a, cv(c, "gen.method"));
-			sv_push(a, "--n");
-			sv_push(a, cv(c, "candidates"));
-			design_box(C, a);
-			sv_push(a, "--seed");
-			sv_pushf(a, "%llu", (unsigned long long)(seed + g));
-			sv_push(a, "--start-id");
-			sv_pushf(a, "%llu", (unsigned long long)walk_id(C, g, 0));
+			gen_cmd(C, a, cv(c, "gen.method"),
+				cu(c, "candidates"), seed + g,
+				walk_id(C, g, 0), resolve);
 		}
 		*out = pathf(C, "%s/walk-000.pal", gd);
 		break;
 	case S_WPRED:
-		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(C, a, "pal-predict", resolve);
-		sv_push(a, "--quiet");
-		sv_push(a, "--grad");
-		sv_push(a, "--model");
-		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
-			 (unsigned long long)(g - 1));
+		predict_head(C, a, g - 1, 1, resolve);
 		sv_push(a, "-i");
 		sv_pushf(a, "%s/%s/walk-%03llu.pal", C->dir, gd,
 			 (unsigned long long)C->step);
@@ -1192,12 +1244,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 			     (unsigned long long)C->step);
 		break;
 	case S_PREDICT:
-		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(C, a, "pal-predict", resolve);
-		sv_push(a, "--quiet");
-		sv_push(a, "--model");
-		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
-			 (unsigned long long)(g - 1));
+		predict_head(C, a, g - 1, 0, resolve);
 		sv_push(a, "-i");
 		sv_pushf(a, "%s/%s/candidates.pal", C->dir, gd);
 		*out = pathf(C, "%s/predicted.pal", gd);
@@ -1218,21 +1265,8 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		*out = pathf(C, "%s/selected.pal", gd);
 		break;
 	case S_LABEL:
-		launcher(C, a, "label", cu(c, "label.np"), resolve);
-		prog(C, a, "pal-label", resolve);
-		sv_push(a, "--quiet");
+		label_head(C, a, resolve);
 		sv_push(a, "--ordered");
-		stage_opts(C, a, "label");
-		if (*cv(c, "label.workdir")) {
-			/* Scratch directories: a relative path is in DIR. */
-			const char *w = cv(c, "label.workdir");
-
-			sv_push(a, "--workdir");
-			if (*w == '/')
-				sv_push(a, w);
-			else
-				sv_pushf(a, "%s/%s", C->dir, w);
-		}
 		sv_push(a, "--seed");
 		sv_pushf(a, "%llu", (unsigned long long)(seed + g));
 		sv_push(a, "--journal");
@@ -1256,18 +1290,7 @@ static void stage_cmd(struct campaign *C, enum stage st, uint64_t g,
 		*out = pathf(C, "%s/append.pal", gd);
 		break;
 	case S_TRAIN:
-		launcher(C, a, "train", cu(c, "train.np"), resolve);
-		prog(C, a, "pal-train", resolve);
-		sv_push(a, "--quiet");
-		stage_opts(C, a, "train");
-		sv_push(a, "--seed");
-		sv_pushf(a, "%llu", (unsigned long long)seed);
-		/* A GP is fitted afresh: it has no weights to start from. */
-		if (g > 0 && strcmp(cv(c, "train.model"), "gp") != 0) {
-			sv_push(a, "--init");
-			sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
-				 (unsigned long long)(g - 1));
-		}
+		train_head(C, a, g, resolve);
 		sv_push(a, "-i");
 		sv_pushf(a, "%s/labeled.pal", C->dir);
 		*out = pathf(C, "models/gen-%04llu.pal",
@@ -2113,9 +2136,8 @@ struct stream {
 	double round_t0;
 };
 
-static void job_start(struct campaign *C, struct job *j, struct sv *a,
-		      const char *log, const char *name, const char *where,
-		      int fd_in, int fd_out)
+static void job_start(struct job *j, struct sv *a, const char *log,
+		      const char *name, const char *where)
 {
 	struct proc_spec spec;
 	struct pal_error err;
@@ -2128,8 +2150,8 @@ static void job_start(struct campaign *C, struct job *j, struct sv *a,
 		die_errno("cannot open /dev/null");
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = a->v;
-	spec.fd_in = fd_in >= 0 ? fd_in : devnull;
-	spec.fd_out = fd_out >= 0 ? fd_out : fd;
+	spec.fd_in = devnull;
+	spec.fd_out = fd;
 	spec.fd_err = fd;
 	j->t0 = pal_clock_wall();
 	if (proc_start(&j->c, &spec, &err) != 0)
@@ -2141,7 +2163,6 @@ static void job_start(struct campaign *C, struct job *j, struct sv *a,
 	j->log = xstrdup(log);
 	snprintf(j->name, sizeof(j->name), "%s", name);
 	snprintf(j->where, sizeof(j->where), "%s", where);
-	(void)C;
 }
 
 /* Whether j has ended; a failure stops the campaign, as run_cmd's. */
@@ -2195,18 +2216,9 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		 (unsigned long long)r);
 	switch (st) {
 	case R_GEN:
-		prog(C, a, "pal-gen", resolve);
-		sv_push(a, "--quiet");
-		sv_push(a, "--method");
-		sv_push(a, cv(c, "gen.method"));
-		sv_push(a, "--n");
-		sv_push(a, cv(c, "candidates"));
-		design_box(C, a);
-		sv_push(a, "--seed");
-		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "seed") + r));
-		sv_push(a, "--start-id");
-		sv_pushf(a, "%llu", (unsigned long long)(cu(c, "initial") +
-			 (r - 1) * cu(c, "candidates")));
+		gen_cmd(C, a, cv(c, "gen.method"), cu(c, "candidates"),
+			cu(c, "seed") + r, cu(c, "initial") + (r - 1) *
+			cu(c, "candidates"), resolve);
 		*out = pathf(C, "%s/fresh.pal", rd);
 		break;
 	case R_CAT:
@@ -2218,13 +2230,8 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 		*out = pathf(C, "%s/candidates.pal", rd);
 		break;
 	case R_PREDICT:
-		launcher(C, a, "predict", cu(c, "predict.np"), resolve);
-		prog(C, a, "pal-predict", resolve);
-		sv_push(a, "--quiet");
-		sv_push(a, "--model");
-		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
-			 (unsigned long long)(S ? S->round_model :
-					      C->st.generation - 1));
+		predict_head(C, a, S ? S->round_model : C->st.generation - 1,
+			     0, resolve);
 		sv_push(a, "-i");
 		sv_pushf(a, "%s/%s/candidates.pal", C->dir, rd);
 		*out = pathf(C, "%s/predicted.pal", rd);
@@ -2253,23 +2260,9 @@ static void round_cmd(struct campaign *C, struct stream *S, int st,
 /* The command of the stream's pal-label. */
 static void stream_label_cmd(struct campaign *C, int resolve, struct sv *a)
 {
-	const struct config *c = &C->cfg;
-
-	launcher(C, a, "label", cu(c, "label.np"), resolve);
-	prog(C, a, "pal-label", resolve);
-	sv_push(a, "--quiet");
-	stage_opts(C, a, "label");
-	if (*cv(c, "label.workdir")) {
-		const char *w = cv(c, "label.workdir");
-
-		sv_push(a, "--workdir");
-		if (*w == '/')
-			sv_push(a, w);
-		else
-			sv_pushf(a, "%s/%s", C->dir, w);
-	}
+	label_head(C, a, resolve);
 	sv_push(a, "--seed");
-	sv_push(a, cv(c, "seed"));
+	sv_push(a, cv(&C->cfg, "seed"));
 	/* Rows wait in the driver's queue, where a new model may drop
 	 * them, not at the ranks. */
 	sv_push(a, "--inflight");
@@ -2286,19 +2279,7 @@ static void stream_label_cmd(struct campaign *C, int resolve, struct sv *a)
 static void stream_train_cmd(struct campaign *C, uint64_t g, int resolve,
 			     struct sv *a, char **out)
 {
-	const struct config *c = &C->cfg;
-
-	launcher(C, a, "train", cu(c, "train.np"), resolve);
-	prog(C, a, "pal-train", resolve);
-	sv_push(a, "--quiet");
-	stage_opts(C, a, "train");
-	sv_push(a, "--seed");
-	sv_push(a, cv(c, "seed"));
-	if (strcmp(cv(c, "train.model"), "gp") != 0) {
-		sv_push(a, "--init");
-		sv_pushf(a, "%s/models/gen-%04llu.pal", C->dir,
-			 (unsigned long long)(g - 1));
-	}
+	train_head(C, a, g, resolve);
 	sv_push(a, "-i");
 	sv_pushf(a, "%s/stream/train-%04llu.pal", C->dir,
 		 (unsigned long long)g);
@@ -2353,21 +2334,11 @@ static void round_step(struct campaign *C, struct stream *S)
 		size_t len;
 		void *buf = srows_stream(&S->queue, S->qhead, S->queue.n, 0,
 					 &len);
-		char *p = pathf(C, "stream/round-%04llu/queue.pal",
-				(unsigned long long)S->round_no);
-		char *tmp = pathf(C, "stream/round-%04llu/queue.pal.tmp",
-				  (unsigned long long)S->round_no);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0644);
+		char name[64];
 
-		if (fd < 0)
-			die_errno("cannot create '%s'", tmp);
-		if (write(fd, buf, len) != (ssize_t)len || close(fd) != 0)
-			die_errno("cannot write '%s'", tmp);
-		if (rename(tmp, p) != 0)
-			die_errno("cannot rename '%s' to '%s'", tmp, p);
-		free(p);
-		free(tmp);
+		snprintf(name, sizeof(name), "stream/round-%04llu/queue.pal",
+			 (unsigned long long)S->round_no);
+		write_atomic_bytes(C, name, buf, len);
 		free(buf);
 	}
 	round_cmd(C, S, S->rstep, S->round_no, 1, &a, &out);
@@ -2375,7 +2346,7 @@ static void round_step(struct campaign *C, struct stream *S)
 		    (unsigned long long)S->round_no);
 	snprintf(where, sizeof(where), "round %llu",
 		 (unsigned long long)S->round_no);
-	job_start(C, &S->round, &a, log, rstep_name[S->rstep], where, -1, -1);
+	job_start(&S->round, &a, log, rstep_name[S->rstep], where);
 	sv_free(&a);
 	free(out);
 	free(log);
@@ -2402,34 +2373,26 @@ static void round_start(struct campaign *C, struct stream *S)
 static void train_start(struct campaign *C, struct stream *S)
 {
 	uint64_t g = C->st.generation;
-	char *src = pathf(C, "labeled.pal");
-	char *dst = pathf(C, "stream/train-%04llu.pal", (unsigned long long)g);
-	char *tmp = pathf(C, "stream/train-%04llu.pal.tmp",
-			  (unsigned long long)g);
-	char *out, *log, where[64];
+	char *src = pathf(C, "labeled.pal"), name[64], *out, *log, where[64];
 	struct sv a = { 0 };
+	size_t len = (size_t)C->st.labeled_bytes;
+	char *buf = xmalloc(len + 1);
 	int in = open(src, O_RDONLY | O_CLOEXEC);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	uint64_t left = C->st.labeled_bytes;
-	char buf[1 << 16];
 
 	if (in < 0)
 		die_errno("cannot open '%s'", src);
-	if (fd < 0)
-		die_errno("cannot create '%s'", tmp);
-	while (left) {
-		ssize_t n = read(in, buf, left < sizeof(buf) ? left :
-				 sizeof(buf));
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(in, buf + got, len - got);
 
 		if (n <= 0)
 			die_errno("cannot read '%s'", src);
-		if (write(fd, buf, (size_t)n) != n)
-			die_errno("cannot write '%s'", tmp);
-		left -= (uint64_t)n;
+		got += (size_t)n;
 	}
 	close(in);
-	if (close(fd) != 0 || rename(tmp, dst) != 0)
-		die_errno("cannot write '%s'", dst);
+	snprintf(name, sizeof(name), "stream/train-%04llu.pal",
+		 (unsigned long long)g);
+	write_atomic_bytes(C, name, buf, len);
+	free(buf);
 	S->train_labels = C->st.labels;
 	S->pros_train = S->pros;
 	memset(&S->pros, 0, sizeof(S->pros));
@@ -2437,13 +2400,11 @@ static void train_start(struct campaign *C, struct stream *S)
 	log = pathf(C, "logs/train-g%04llu.err", (unsigned long long)g);
 	snprintf(where, sizeof(where), "generation %llu",
 		 (unsigned long long)g);
-	job_start(C, &S->train, &a, log, "train", where, -1, -1);
+	job_start(&S->train, &a, log, "train", where);
 	sv_free(&a);
 	free(out);
 	free(log);
 	free(src);
-	free(dst);
-	free(tmp);
 }
 
 /* Model g is ready: its figures in metrics.tsv, the state on. */
@@ -2603,8 +2564,7 @@ static void take_labeled(struct campaign *C, struct stream *S,
 }
 
 /* Write rows idx[0..n) of S->sent (id and x) to pal-label's FIFO. */
-static void send_rows(struct campaign *C, struct stream *S,
-		      const uint64_t *idx, uint64_t n)
+static void send_rows(struct stream *S, const uint64_t *idx, uint64_t n)
 {
 	struct srows t = { .d = S->sent.d, .k = S->sent.k };
 
@@ -2636,7 +2596,6 @@ static void send_rows(struct campaign *C, struct stream *S,
 			    pal_writer_error(S->in_w)->msg);
 	}
 	srows_free(&t);
-	(void)C;
 }
 
 /* Rows that may go out now: two per oracle slot in flight at most, and
@@ -2692,7 +2651,7 @@ static int feed(struct campaign *C, struct stream *S)
 	free(path);
 	free(buf);
 	test_point();
-	send_rows(C, S, idx, n);
+	send_rows(S, idx, n);
 	free(idx);
 	return 1;
 }
@@ -2723,17 +2682,10 @@ static void load_sent(struct campaign *C, struct stream *S)
 	if (rc < 0) {
 		size_t len;
 		void *buf = srows_stream(&S->sent, 0, S->sent.n, 1, &len);
-		char *tmp = pathf(C, "stream/sent.pal.tmp");
-		int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			       0644);
 
 		warnx("%s; its rows up to there are kept (a driver killed as "
 		      "it wrote them)", pal_reader_error(r)->msg);
-		if (out < 0 || write(out, buf, len) != (ssize_t)len ||
-		    fsync(out) != 0 || close(out) != 0 || rename(tmp, path))
-			die_errno("cannot write '%s'", path);
-		fsync_dir(C->dir);
-		free(tmp);
+		write_atomic_bytes(C, "stream/sent.pal", buf, len);
 		free(buf);
 	}
 	pal_reader_free(r);
@@ -2789,7 +2741,7 @@ static void label_start(struct campaign *C, struct stream *S)
 	if (!S->in_w || !S->out_r)
 		die("out of memory");
 	stream_label_cmd(C, 1, &a);
-	job_start(C, &S->label, &a, log, "label", "the stream", -1, -1);
+	job_start(&S->label, &a, log, "label", "the stream");
 	sv_free(&a);
 	free(in);
 	free(out);
@@ -2845,6 +2797,18 @@ static const char *stream_run(struct campaign *C)
 		die_errno("cannot remove '%s'", path);
 	free(path);
 	S.model_latest = C->st.generation - 1;
+	/* The temporaries of writes that a kill cut short: of the last
+	 * round's queue, of the training set being copied, of sent.pal. */
+	for (int i = 0; i < 3; i++) {
+		path = i == 0 ? pathf(C, "stream/round-%04llu/queue.pal.tmp",
+				      (unsigned long long)C->st.round) :
+			i == 1 ? pathf(C, "stream/train-%04llu.pal.tmp",
+				       (unsigned long long)C->st.generation) :
+			pathf(C, "stream/sent.pal.tmp");
+		if (unlink(path) != 0 && errno != ENOENT)
+			die_errno("cannot remove '%s'", path);
+		free(path);
+	}
 	load_sent(C, &S);
 	path = pathf(C, "labeled.pal");
 	read_stream(path, labeled_id, &S.labeled);
@@ -2868,7 +2832,7 @@ static const char *stream_run(struct campaign *C)
 				warnx("handing out again the %llu rows in "
 				      "flight when the campaign stopped",
 				      (unsigned long long)nredo);
-			send_rows(C, &S, redo, nredo);
+			send_rows(&S, redo, nredo);
 		}
 		if (!S.stopping)
 			round_start(C, &S);

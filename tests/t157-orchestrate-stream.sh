@@ -232,6 +232,18 @@ test_expect_success 'failed rows are kept, the stream goes on' '
 	echo "$id,1" >want && test_cmp want row
 '
 
+test_expect_success 'the temporaries of writes a kill cut short are removed on --resume' '
+	cp -a ref tm &&
+	r=$(sed -n "s/^round=//p" tm/state) && g=$(sed -n "s/^generation=//p" tm/state) &&
+	r=$(printf %04d "$r") && g=$(printf %04d "$g") &&
+	echo torn >tm/stream/round-$r/queue.pal.tmp &&
+	echo torn >tm/stream/train-$g.pal.tmp &&
+	echo torn >tm/stream/sent.pal.tmp &&
+	CALLS=$TRASH/calls.tm pal-orchestrate --quiet --resume --budget 46 tm &&
+	test_grep "^stop=budget$" tm/state &&
+	test "$(find tm -name "*.tmp" | wc -l)" -eq 0
+'
+
 test_expect_success '--dry-run shows the stream, as it runs' '
 	pal-orchestrate --dry-run --budget 60 ref >out &&
 	test_grep "^mkfifo .*/ref/stream/queue.fifo .*/ref/stream/labeled.fifo$" out &&
