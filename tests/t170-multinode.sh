@@ -48,8 +48,15 @@ ip netns del "palprobe$$"
 need_mpirun 'nodes as network namespaces'
 
 # The cluster's directory: outside /tmp (the nodes have their own) and
-# outside $TRASH (which test_done removes before the exit trap runs).
-CL=$TOP/build/netns.$$
+# outside $TRASH (which test_done removes before the exit trap runs).  A
+# tree under /tmp (a clone there) is bound into the nodes' /tmp.
+case $TOP in
+/tmp | /tmp/*)
+	CL=/var/tmp/pal-netns.$$
+	PAL_NETNS_SHARE=$TOP
+	export PAL_NETNS_SHARE ;;
+*) CL=$TOP/build/netns.$$ ;;
+esac
 N=$TESTS/netns
 trap '"$N/down.sh" "$CL" >/dev/null 2>&1; rm -rf "$CL"' EXIT
 trap 'exit 1' HUP INT TERM

@@ -30,7 +30,11 @@
 #	DIR/prefix	the namespaces' prefix, pal<X>
 #
 # DIR must not be under /tmp (the nodes would not see it there: their
-# /tmp is their own); an absolute path without spaces.  Needs root.
+# /tmp is their own); an absolute path without spaces.  The directories
+# under /tmp named in PAL_NETNS_SHARE (spaces between them: a source tree
+# cloned under /tmp, its programs and its tests' scratch) are bound in
+# each node's own /tmp at the same paths, so that the nodes see them as
+# the host does.  Needs root.
 # Every wait is bounded; on failure up.sh says what went wrong, takes
 # down what it made (tests/netns/down.sh DIR) and exits 1.
 set -eu
@@ -45,6 +49,17 @@ case $2 in
 esac
 N=$2
 D=$(realpath -m "$1")
+SHARE=
+for s in ${PAL_NETNS_SHARE:-}; do
+	s=$(realpath -m "$s")
+	case $s in
+	/tmp/*[!A-Za-z0-9/._+-]*)
+		echo "up.sh: PAL_NETNS_SHARE: '$s': a path of letters, digits and /._+- only" >&2
+		exit 2 ;;
+	/tmp/?*) SHARE="$SHARE $s" ;;
+	*) ;;	# outside /tmp: the nodes see it already
+	esac
+done
 case $D in
 /tmp | /tmp/*) echo "up.sh: '$D' is under /tmp, which the nodes do not see" >&2; exit 2 ;;
 *[!A-Za-z0-9/._+-]*) echo "up.sh: '$D': a path of letters, digits and /._+- only" >&2; exit 2 ;;
@@ -113,17 +128,24 @@ while [ $i -le "$N" ]; do
 	ip -n "$ns" link set lo up
 	ip -n "$ns" addr add "10.231.$X.$i/24" dev eth0
 	ip -n "$ns" link set eth0 up
-	mkdir -p "$D/node$i/tmp"
+	mkdir -p "$D/node$i/tmp" "$D/node$i/host-tmp"
 	chmod 1777 "$D/node$i/tmp"
 	rm -f "$D/node$i/pid"
 	# The node: a sleeper in the network namespace, with a hostname, a
 	# /tmp and an /etc/hosts of its own.
 	setsid ip netns exec "$ns" unshare --uts --mount --propagation private \
-		sh -c 'hostname "node$1" && mount --bind "$2/node$1/tmp" /tmp &&
+		sh -c 'hostname "node$1" &&
+			mount --bind /tmp "$2/node$1/host-tmp" &&
+			mount --bind "$2/node$1/tmp" /tmp &&
+			for s in $3; do
+				mkdir -p "$s" &&
+				mount --bind "$2/node$1/host-tmp/${s#/tmp/}" "$s" ||
+				exit 1
+			done &&
 			mount --bind "$2/hosts" /etc/hosts &&
 			echo $$ >"$2/node$1/pid.new" &&
 			mv "$2/node$1/pid.new" "$2/node$1/pid" &&
-			exec sleep 2147483647' sh "$i" "$D" \
+			exec sleep 2147483647' sh "$i" "$D" "$SHARE" \
 		</dev/null >"$D/node$i/log" 2>&1 &
 	i=$((i + 1))
 done
